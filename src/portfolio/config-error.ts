@@ -1,0 +1,126 @@
+import type { z } from 'zod';
+import { UnbundleError } from '../errors.ts';
+import { llamacppModelSchema, openaiCompatibleModelSchema, serverSchema } from './schema.ts';
+
+/** Keys accepted at each place in the config, for "did you mean" hints. */
+function knownKeysAt(path: PropertyKey[], raw: unknown): string[] | undefined {
+  if (path.length === 0) return ['server', 'models'];
+  if (path.length === 1 && path[0] === 'server') return Object.keys(serverSchema.unwrap().shape);
+  if (path.length === 2 && path[0] === 'models' && typeof path[1] === 'number') {
+    const model = (raw as { models?: Array<{ backend?: unknown }> } | undefined)?.models?.[path[1]];
+    if (model?.backend === 'llamacpp') return Object.keys(llamacppModelSchema.shape);
+    if (model?.backend === 'openai-compatible') return Object.keys(openaiCompatibleModelSchema.shape);
+  }
+  return undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length]!;
+}
+
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/** `models[0].path` — the path as a user reads it in their YAML. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out === '' ? '(top level)' : out;
+}
+
+function describeReceived(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') return `the text "${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let node: unknown = raw;
+  for (const part of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<PropertyKey, unknown>)[part];
+  }
+  return node;
+}
+
+/** One line per problem: where it is, what is wrong, and how to fix it. */
+export function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
+  const where = formatPath(issue.path);
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const known = knownKeysAt(issue.path, raw) ?? [];
+      return issue.keys
+        .map((key) => {
+          const keyPath = formatPath([...issue.path, key]);
+          const guess = closest(key, known);
+          const hint = guess ? `did you mean "${guess}"?` : known.length ? `known keys here: ${known.join(', ')}` : 'remove it';
+          return `${keyPath}: unknown key "${key}" — ${hint}`;
+        })
+        .join('\n');
+    }
+    case 'invalid_union': {
+      const discriminator = (issue as { discriminator?: string }).discriminator;
+      if (discriminator) {
+        const options = ((issue as { options?: unknown[] }).options ?? []).map(String);
+        const value = valueAt(raw, issue.path);
+        if (value === undefined) return `${where}: missing — set it to one of: ${options.join(', ')}`;
+        const guess = typeof value === 'string' ? closest(value, options) : undefined;
+        return `${where}: ${describeReceived(value)} is not a known ${discriminator} — use one of: ${options.join(', ')}${guess ? ` (did you mean "${guess}"?)` : ''}`;
+      }
+      return `${where}: ${issue.message}`;
+    }
+    case 'invalid_type': {
+      const value = valueAt(raw, issue.path);
+      if (value === undefined) return `${where}: missing — this field is required (a ${issue.expected})`;
+      return `${where}: expected a ${issue.expected}, got ${describeReceived(value)}`;
+    }
+    case 'too_small':
+    case 'too_big':
+    case 'invalid_format':
+    case 'invalid_value':
+    case 'custom':
+    default: {
+      const value = valueAt(raw, issue.path);
+      const got = value === undefined || typeof value === 'object' ? '' : ` (got ${describeReceived(value)})`;
+      return `${where}: ${issue.message}${got}`;
+    }
+  }
+}
+
+export class ConfigError extends UnbundleError {
+  readonly problems: string[];
+  constructor(source: string, problems: string[], cause?: unknown) {
+    super(
+      'UNBUNDLE_E_CONFIG',
+      `Invalid config in ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      { cause },
+    );
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}

@@ -1,0 +1,77 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import { ConfigError, describeIssue } from './config-error.ts';
+import { portfolioSchema, type Portfolio, type PortfolioInput } from './schema.ts';
+
+export interface LoadedPortfolio {
+  portfolio: Portfolio;
+  /** Where it came from, for messages: a file path or "embedded defaults". */
+  source: string;
+}
+
+/** Validates an already-parsed config object; `baseDir` resolves relative model paths. */
+export function parsePortfolio(raw: unknown, source: string, baseDir: string): Portfolio {
+  const result = portfolioSchema.safeParse(raw ?? {});
+  if (!result.success) {
+    throw new ConfigError(source, result.error.issues.map((issue) => describeIssue(issue, raw)));
+  }
+  const portfolio = result.data;
+  const problems: string[] = [];
+  portfolio.models.forEach((model, index) => {
+    if (model.backend !== 'llamacpp') return;
+    model.path = path.resolve(baseDir, model.path);
+    problems.push(...checkFile(model.path, `models[${index}].path`));
+    if (model.lora !== undefined) {
+      model.lora = path.resolve(baseDir, model.lora);
+      problems.push(...checkFile(model.lora, `models[${index}].lora`));
+    }
+  });
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  return deepFreeze(portfolio);
+}
+
+function checkFile(file: string, where: string): string[] {
+  if (!existsSync(file)) {
+    return [`${where}: file not found: ${file} — check the path (relative paths are resolved from the config file's folder)`];
+  }
+  if (!statSync(file).isFile()) return [`${where}: ${file} is not a file — point it at a .gguf file`];
+  return [];
+}
+
+/** Reads and validates a portfolio YAML (or JSON) file. */
+export function loadPortfolioFile(file: string): LoadedPortfolio {
+  const absolute = path.resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(absolute, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
+    throw new ConfigError(absolute, [`cannot read the config file: ${reason} — pass an existing file with --config or UNBUNDLE_CONFIG`], error);
+  }
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    throw new ConfigError(
+      absolute,
+      document.errors.map((e) => `YAML syntax error at line ${e.linePos?.[0]?.line ?? '?'}, column ${e.linePos?.[0]?.col ?? '?'}: ${e.message.split('\n')[0]}`),
+    );
+  }
+  const raw = document.toJS() as unknown;
+  if (raw !== null && raw !== undefined && (typeof raw !== 'object' || Array.isArray(raw))) {
+    throw new ConfigError(absolute, ['the file must hold a mapping with "server" and "models" keys']);
+  }
+  return { portfolio: parsePortfolio(raw, absolute, path.dirname(absolute)), source: absolute };
+}
+
+/** Builds a portfolio from an in-memory object (tests, embedded defaults). */
+export function portfolioFromObject(raw: PortfolioInput, source = 'inline config', baseDir = process.cwd()): Portfolio {
+  return parsePortfolio(raw, source, baseDir);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+
+/**
+ * The portfolio config: one zod schema whose inferred type *is* the config type. Every object is
+ * strict, so a misspelt key is an error that names its path rather than a silently ignored line.
+ */
+
+const id = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/, {
+    message: 'must start with a letter or digit and use only letters, digits, ".", "_", ":", "/" and "-" (at most 128 characters)',
+  });
+
+/** `local`, `self-hosted`, `external`, or a named zone such as `eu-cloud`. */
+const zone = z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, {
+  message: 'must be local, self-hosted, external, or a lower-case name such as eu-cloud',
+});
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+  message: 'must be the NAME of an environment variable (secrets never go in the config file itself)',
+});
+
+const positiveInt = z.number().int().positive();
+
+export const serverSchema = z
+  .strictObject({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8080),
+    /** Largest accepted request body in bytes. */
+    bodyLimit: positiveInt.default(4 * 1024 * 1024),
+    /** How long in-flight requests may run after SIGINT/SIGTERM before they are cut. */
+    shutdownGraceMs: z.number().int().min(0).default(10_000),
+    /** Total time allowed for one request unless the request says otherwise. */
+    requestTimeoutMs: positiveInt.default(600_000),
+    /** Time allowed to receive a request's headers (slow-loris guard). */
+    headersTimeoutMs: positiveInt.default(10_000),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .prefault({});
+
+const commonModelFields = {
+  id,
+  /** Where the data goes when this model answers; the policy issue enforces it. */
+  description: z.string().optional(),
+};
+
+export const llamacppModelSchema = z.strictObject({
+  ...commonModelFields,
+  backend: z.literal('llamacpp'),
+  path: z.string().min(1),
+  lora: z.string().min(1).optional(),
+  loraScale: z.number().positive().default(1),
+  zone: zone.default('local'),
+  /** CPU threads for generation; default: the real core count. */
+  threads: positiveInt.optional(),
+  contextSize: positiveInt.default(2048),
+  /** Concurrent sequences served by this model (batched together). */
+  parallel: positiveInt.max(64).default(4),
+  /** Requests allowed to wait for a free sequence; beyond this, 429. */
+  queueLimit: z.number().int().min(0).default(64),
+  /** Offload to a GPU when one is present. */
+  gpu: z.union([z.literal('auto'), z.literal(false), z.enum(['cuda', 'vulkan', 'metal'])]).default(false),
+  /** Serve /v1/embeddings from this model. */
+  embeddings: z.boolean().default(true),
+  /** Default max_tokens when a request does not set one. */
+  defaultMaxTokens: positiveInt.default(512),
+});
+
+export const openaiCompatibleModelSchema = z.strictObject({
+  ...commonModelFields,
+  backend: z.literal('openai-compatible'),
+  baseURL: z.url({ message: 'must be a full URL such as http://127.0.0.1:8000/v1' }),
+  apiKeyEnv: envName.optional(),
+  /** Name sent upstream; default: the id. */
+  model: z.string().min(1).optional(),
+  zone: zone.default('external'),
+  /** Extra headers sent upstream (not secrets: use apiKeyEnv for those). */
+  headers: z.record(z.string(), z.string()).default({}),
+  /** Keep-alive connections held open to the upstream. */
+  connections: positiveInt.default(128),
+  connectTimeoutMs: positiveInt.default(10_000),
+  /** Longest wait for the upstream's response headers (time to first byte). */
+  firstByteTimeoutMs: positiveInt.default(120_000),
+  /** Longest gap between two body chunks while streaming. */
+  idleTimeoutMs: positiveInt.default(60_000),
+});
+
+export const modelSchema = z.discriminatedUnion('backend', [llamacppModelSchema, openaiCompatibleModelSchema]);
+
+export const portfolioSchema = z
+  .strictObject({
+    server: serverSchema,
+    models: z.array(modelSchema).default([]),
+  })
+  .superRefine((portfolio, ctx) => {
+    const seen = new Map<string, number>();
+    portfolio.models.forEach((model, index) => {
+      const first = seen.get(model.id);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['models', index, 'id'],
+          message: `duplicate model id "${model.id}" (also models[${first}].id): give each model its own id`,
+        });
+      } else seen.set(model.id, index);
+    });
+  });
+
+export type Portfolio = z.infer<typeof portfolioSchema>;
+export type PortfolioInput = z.input<typeof portfolioSchema>;
+export type ServerConfig = Portfolio['server'];
+export type ModelConfig = Portfolio['models'][number];
+export type LlamacppModelConfig = z.infer<typeof llamacppModelSchema>;
+export type OpenAICompatibleModelConfig = z.infer<typeof openaiCompatibleModelSchema>;
