@@ -29,6 +29,7 @@ export const errorCatalogue = {
   UNBUNDLE_E_SHUTTING_DOWN: { status: 503, type: 'server_error', retryable: true },
   UNBUNDLE_E_CANCELLED: { status: 499, type: 'server_error', retryable: false },
   UNBUNDLE_E_CONFIG: { status: 500, type: 'server_error', retryable: false },
+  UNBUNDLE_E_DATA: { status: 400, type: 'invalid_request_error', retryable: false },
   UNBUNDLE_E_USAGE: { status: 400, type: 'invalid_request_error', retryable: false },
   UNBUNDLE_E_INTERNAL: { status: 500, type: 'server_error', retryable: false },
 } as const satisfies Record<string, { status: number; type: string; retryable: boolean }>;

@@ -54,6 +54,11 @@ export interface GenerationOptions {
   toolChoice?: ToolChoice;
   /** End-user id, forwarded where the backend knows the field. */
   user?: string;
+  /**
+   * Top-level fields the client sent that unbundle does not model (vLLM's `top_k`,
+   * `repetition_penalty`, `guided_json`, ...): forwarded as-is to OpenAI-compatible upstreams.
+   */
+  providerOptions?: Record<string, unknown>;
 }
 
 export interface ChatRequest extends GenerationOptions {

@@ -77,6 +77,9 @@ export function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
       return issue.keys
         .map((key) => {
           const keyPath = formatPath([...issue.path, key]);
+          if (/^(api_?key|key|token|secret|password)$/i.test(key)) {
+            return `${keyPath}: secrets never go in the config file — put the key in an environment variable and name it with apiKeyEnv (e.g. apiKeyEnv: OPENAI_API_KEY)`;
+          }
           const guess = closest(key, known);
           const hint = guess ? `did you mean "${guess}"?` : known.length ? `known keys here: ${known.join(', ')}` : 'remove it';
           return `${keyPath}: unknown key "${key}" — ${hint}`;
@@ -96,17 +99,28 @@ export function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
     }
     case 'invalid_type': {
       const value = valueAt(raw, issue.path);
-      if (value === undefined) return `${where}: missing — this field is required (a ${issue.expected})`;
-      return `${where}: expected a ${issue.expected}, got ${describeReceived(value)}`;
+      const article = /^[aeiou]/.test(issue.expected) ? 'an' : 'a';
+      if (value === undefined) return `${where}: missing — this field is required (${article} ${issue.expected})`;
+      return `${where}: expected ${article} ${issue.expected}, got ${describeReceived(value)}`;
     }
     case 'too_small':
-    case 'too_big':
+    case 'too_big': {
+      const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+      const inclusive = issue.inclusive !== false;
+      const relation = issue.code === 'too_small' ? (inclusive ? 'at least' : 'more than') : inclusive ? 'at most' : 'less than';
+      const value = valueAt(raw, issue.path);
+      const what = issue.origin === 'string' ? `${relation} ${String(bound)} characters long` : issue.origin === 'array' ? `a list of ${relation} ${String(bound)} items` : `${relation} ${String(bound)}`;
+      return `${where}: must be ${what}${typeof value === 'number' ? `, got ${value}` : ''}`;
+    }
+    case 'custom':
+      return `${where}: ${issue.message}`;
     case 'invalid_format':
     case 'invalid_value':
-    case 'custom':
     default: {
       const value = valueAt(raw, issue.path);
-      const got = value === undefined || typeof value === 'object' ? '' : ` (got ${describeReceived(value)})`;
+      // An apiKeyEnv that fails the name check is often the secret itself: never echo it.
+      const secretish = issue.path.at(-1) === 'apiKeyEnv';
+      const got = value === undefined || typeof value === 'object' || secretish ? '' : ` (got ${describeReceived(value)})`;
       return `${where}: ${issue.message}${got}`;
     }
   }

@@ -1,0 +1,63 @@
+import { createLogger } from '../logger.ts';
+import { ModelRegistry } from '../portfolio/model-registry.ts';
+import { resolvePortfolio } from '../portfolio/resolve-portfolio.ts';
+import { Gateway } from '../server/gateway.ts';
+import { intFlag, parseCommandArgs, type Command } from './command.ts';
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'Start the gateway (OpenAI-compatible HTTP API)',
+  usage: `Usage: unbundle serve [--config FILE] [--host HOST] [--port N] [--warm]
+
+Starts the gateway. Without --config (or UNBUNDLE_CONFIG) it serves every .gguf model in
+UNBUNDLE_MODEL_DIR (default ./models), downloading a small default model if the folder is empty.
+
+Options:
+  --config FILE   portfolio.yaml to serve (env: UNBUNDLE_CONFIG)
+  --host HOST     address to bind (default from config: 127.0.0.1)
+  --port N        port to listen on (default from config: 8080; 0 picks a free port)
+  --warm          load every model before accepting requests (default: load on first use)
+`,
+  async run(argv, io) {
+    const { values } = parseCommandArgs('serve', argv, {
+      config: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      warm: { type: 'boolean' },
+    });
+    const port = intFlag('serve', 'port', values.port, 0, 65535);
+    const { portfolio, source } = await resolvePortfolio({ configPath: values.config, env: io.env, cwd: io.cwd, stderr: io.stderr, download: true });
+    const logger = createLogger(portfolio.server.logLevel);
+    const models = await ModelRegistry.create(portfolio, io.env);
+    const gateway = new Gateway({ portfolio, models, logger });
+    if (values.warm) await models.warmAll();
+    const address = await gateway.listen(port ?? portfolio.server.port, values.host ?? portfolio.server.host);
+    io.stderr.write(`unbundle serving ${models.ids().length} model(s) from ${source}\n`);
+    for (const { config } of models.list()) io.stderr.write(`  - ${config.id} (${config.backend}, zone ${config.zone})\n`);
+    io.stderr.write(`listening on ${address.url}  (OpenAI base URL: ${address.url}/v1)\n`);
+    logger.info({ url: address.url, models: models.ids(), source }, 'listening');
+
+    await new Promise<void>((resolve) => {
+      let stopping = false;
+      const stop = (signal: NodeJS.Signals) => {
+        if (stopping) {
+          io.stderr.write(`unbundle: second ${signal}, exiting now\n`);
+          process.exit(130);
+        }
+        stopping = true;
+        io.stderr.write(`unbundle: ${signal} received, finishing in-flight requests (up to ${portfolio.server.shutdownGraceMs} ms)\n`);
+        void gateway
+          .shutdown()
+          .then(() => models.close())
+          .then(() => {
+            logger.info('stopped');
+            logger.flush();
+            resolve();
+          });
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    return 0;
+  },
+};

@@ -1,0 +1,24 @@
+import { UnbundleError } from '../errors.ts';
+import type { Plan } from './plan.ts';
+
+/** What the router needs to know about the portfolio: the ids it may choose from. */
+export interface RouteCandidates {
+  has(id: string): boolean;
+  ids(): readonly string[];
+}
+
+/**
+ * Decides which model answers. Pure: no I/O, no clocks. Today an explicit model id maps to itself;
+ * `auto` and virtual models arrive with the router issue and extend this function, not the server.
+ */
+export function chooseRoute(requested: string, candidates: RouteCandidates): Plan {
+  if (candidates.has(requested)) {
+    return { requested, primary: requested, fallbacks: [], reasons: ['explicit model'] };
+  }
+  const known = candidates.ids();
+  throw new UnbundleError(
+    'UNBUNDLE_E_MODEL_NOT_FOUND',
+    `The model '${requested}' does not exist in this portfolio. Known models: ${known.length > 0 ? known.join(', ') : '(none configured)'}.`,
+    { param: 'model' },
+  );
+}

@@ -1,0 +1,117 @@
+/**
+ * A tiny Prometheus registry: counters, gauges and histograms with labels, rendered in the text
+ * exposition format. Written for the hot path: an observation is a Map lookup and a few adds.
+ */
+
+type Labels = Record<string, string>;
+
+function labelKey(labels: Labels): string {
+  let key = '';
+  for (const name in labels) key += `${name}="${escapeLabel(labels[name]!)}",`;
+  return key.length > 0 ? key.slice(0, -1) : key;
+}
+
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+interface Metric {
+  render(): string;
+}
+
+export class Counter implements Metric {
+  private readonly values = new Map<string, number>();
+  constructor(readonly name: string, readonly help: string) {}
+
+  inc(labels: Labels = {}, by = 1): void {
+    const key = labelKey(labels);
+    this.values.set(key, (this.values.get(key) ?? 0) + by);
+  }
+
+  get(labels: Labels = {}): number {
+    return this.values.get(labelKey(labels)) ?? 0;
+  }
+
+  render(): string {
+    let out = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} counter\n`;
+    for (const [key, value] of this.values) out += `${this.name}${key ? `{${key}}` : ''} ${value}\n`;
+    return out;
+  }
+}
+
+/** A gauge whose values are read at scrape time, so nothing is updated on the hot path. */
+export class CollectedGauge implements Metric {
+  constructor(readonly name: string, readonly help: string, private readonly collect: () => Array<[Labels, number]>) {}
+
+  render(): string {
+    let out = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} gauge\n`;
+    for (const [labels, value] of this.collect()) {
+      const key = labelKey(labels);
+      out += `${this.name}${key ? `{${key}}` : ''} ${value}\n`;
+    }
+    return out;
+  }
+}
+
+export class Histogram implements Metric {
+  private readonly series = new Map<string, { counts: Float64Array; sum: number; count: number }>();
+  constructor(readonly name: string, readonly help: string, readonly buckets: readonly number[]) {}
+
+  observe(labels: Labels, value: number): void {
+    const key = labelKey(labels);
+    let entry = this.series.get(key);
+    if (!entry) {
+      entry = { counts: new Float64Array(this.buckets.length), sum: 0, count: 0 };
+      this.series.set(key, entry);
+    }
+    for (let i = 0; i < this.buckets.length; i++) {
+      if (value <= this.buckets[i]!) {
+        entry.counts[i]!++;
+        break;
+      }
+    }
+    entry.sum += value;
+    entry.count++;
+  }
+
+  render(): string {
+    let out = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} histogram\n`;
+    for (const [key, entry] of this.series) {
+      const prefix = key ? `${key},` : '';
+      let cumulative = 0;
+      for (let i = 0; i < this.buckets.length; i++) {
+        cumulative += entry.counts[i]!;
+        out += `${this.name}_bucket{${prefix}le="${this.buckets[i]}"} ${cumulative}\n`;
+      }
+      out += `${this.name}_bucket{${prefix}le="+Inf"} ${entry.count}\n`;
+      out += `${this.name}_sum${key ? `{${key}}` : ''} ${entry.sum}\n`;
+      out += `${this.name}_count${key ? `{${key}}` : ''} ${entry.count}\n`;
+    }
+    return out;
+  }
+}
+
+export class MetricsRegistry {
+  private readonly metrics: Metric[] = [];
+
+  counter(name: string, help: string): Counter {
+    return this.add(new Counter(name, help));
+  }
+
+  histogram(name: string, help: string, buckets: readonly number[]): Histogram {
+    return this.add(new Histogram(name, help, buckets));
+  }
+
+  collectedGauge(name: string, help: string, collect: () => Array<[Labels, number]>): CollectedGauge {
+    return this.add(new CollectedGauge(name, help, collect));
+  }
+
+  render(): string {
+    return this.metrics.map((metric) => metric.render()).join('');
+  }
+
+  private add<M extends Metric>(metric: M): M {
+    this.metrics.push(metric);
+    return metric;
+  }
+}

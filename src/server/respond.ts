@@ -1,0 +1,53 @@
+import type { ServerResponse } from 'node:http';
+import { toUnbundleError, type UnbundleError } from '../errors.ts';
+import type { RequestContext } from './request-context.ts';
+
+export function sendJson(res: ServerResponse, status: number, body: string, headers?: Record<string, string>): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json');
+  res.setHeader('content-length', Buffer.byteLength(body));
+  if (headers) for (const name in headers) res.setHeader(name, headers[name]!);
+  res.end(body);
+}
+
+/** An OpenAI-shaped error body with the right status, Retry-After when the client should retry. */
+export function sendError(ctx: RequestContext, thrown: unknown): void {
+  const error = toUnbundleError(thrown);
+  ctx.error = error;
+  const { res } = ctx;
+  if (res.headersSent) {
+    // Headers are gone; the streaming code writes its own error event. Nothing more to say here.
+    if (!res.writableEnded) res.end();
+    return;
+  }
+  if (!res.hasHeader('x-unbundle-model')) res.setHeader('x-unbundle-model', ctx.answeredBy ?? 'none');
+  if (error.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
+  if (error.code === 'UNBUNDLE_E_BODY_TOO_LARGE') res.setHeader('connection', 'close');
+  sendJson(res, error.status, JSON.stringify(error.toBody()));
+}
+
+export function startEventStream(res: ServerResponse, headers: Record<string, string>): void {
+  res.statusCode = 200;
+  res.setHeader('content-type', 'text/event-stream; charset=utf-8');
+  res.setHeader('cache-control', 'no-cache');
+  res.setHeader('x-accel-buffering', 'no');
+  for (const name in headers) res.setHeader(name, headers[name]!);
+  res.flushHeaders();
+}
+
+/** Writes a chunk, waiting for the socket to drain when the client reads slower than we produce. */
+export async function writeChunk(res: ServerResponse, chunk: string): Promise<void> {
+  if (chunk === '' || res.writableEnded || res.destroyed) return;
+  if (res.write(chunk)) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+export type { UnbundleError };

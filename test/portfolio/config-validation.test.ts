@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError } from '../../src/portfolio/config-error.ts';
+import { loadPortfolioFile, portfolioFromObject } from '../../src/portfolio/load-portfolio.ts';
+
+// The shared test models live beside the repository (CI lays ../shared next to the clone).
+const stories = path.resolve(import.meta.dirname, '../../../shared/models/stories260K.gguf');
+
+function problemsOf(raw: unknown): string[] {
+  try {
+    portfolioFromObject(raw as never, 'portfolio.yaml');
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+    return error.problems;
+  }
+  assert.fail('the config was accepted');
+}
+
+describe('portfolio config validation: the exact messages users get', () => {
+  const table: Array<[string, unknown, string[]]> = [
+    ['misspelt key', { models: [{ id: 'a', backend: 'llamacpp', pth: stories }] }, ['models[0].path: missing — this field is required (a string)', 'models[0].pth: unknown key "pth" — did you mean "path"?']],
+    ['unknown backend', { models: [{ id: 'a', backend: 'llamacp', path: stories }] }, ['models[0].backend: the text "llamacp" is not a known backend — use one of: llamacpp, openai-compatible (did you mean "llamacpp"?)']],
+    ['missing backend', { models: [{ id: 'a', path: stories }] }, ['models[0].backend: missing — set it to one of: llamacpp, openai-compatible']],
+    ['port as text', { server: { port: '80' } }, ['server.port: expected a number, got the text "80"']],
+    ['port out of range', { server: { port: 70000 } }, ['server.port: must be at most 65535, got 70000']],
+    ['misspelt section', { servr: {} }, ['servr: unknown key "servr" — did you mean "server"?']],
+    ['bad URL', { models: [{ id: 'a', backend: 'openai-compatible', baseURL: 'notaurl' }] }, ['models[0].baseURL: must be a full URL such as http://127.0.0.1:8000/v1 (got the text "notaurl")']],
+    ['secret in the file', { models: [{ id: 'a', backend: 'openai-compatible', baseURL: 'http://x/v1', apiKey: 'sk-123' }] }, ['models[0].apiKey: secrets never go in the config file — put the key in an environment variable and name it with apiKeyEnv (e.g. apiKeyEnv: OPENAI_API_KEY)']],
+    ['secret in apiKeyEnv is not echoed', { models: [{ id: 'a', backend: 'openai-compatible', baseURL: 'http://x/v1', apiKeyEnv: 'sk-123' }] }, ['models[0].apiKeyEnv: must be the NAME of an environment variable (secrets never go in the config file itself)']],
+    ['models not a list', { models: 'x' }, ['models: expected an array, got the text "x"']],
+    ['missing model file', { models: [{ id: 'a', backend: 'llamacpp', path: '/nope.gguf' }] }, ["models[0].path: file not found: /nope.gguf — check the path (relative paths are resolved from the config file's folder)"]],
+    ['duplicate ids', { models: [{ id: 'a', backend: 'llamacpp', path: stories }, { id: 'a', backend: 'llamacpp', path: stories }] }, ['models[1].id: duplicate model id "a" (also models[0].id): give each model its own id']],
+    ['id with a space', { models: [{ id: 'bad id', backend: 'llamacpp', path: stories }] }, ['models[0].id: must start with a letter or digit and use only letters, digits, ".", "_", ":", "/" and "-" (at most 128 characters) (got the text "bad id")']],
+    ['zero parallel', { models: [{ id: 'a', backend: 'llamacpp', path: stories, parallel: 0 }] }, ['models[0].parallel: must be more than 0, got 0']],
+    ['zone with spaces', { models: [{ id: 'a', backend: 'llamacpp', path: stories, zone: 'Public Cloud' }] }, ['models[0].zone: must be local, self-hosted, external, or a lower-case name such as eu-cloud (got the text "Public Cloud")']],
+  ];
+  for (const [name, raw, expected] of table) {
+    it(name, () => assert.deepEqual(problemsOf(raw), expected));
+  }
+
+  it('fills defaults and freezes the result', () => {
+    const portfolio = portfolioFromObject({ models: [{ id: 'stories', backend: 'llamacpp', path: stories }, { id: 'up', backend: 'openai-compatible', baseURL: 'http://127.0.0.1:9100/v1' }] });
+    assert.deepEqual(portfolio.server, { host: '127.0.0.1', port: 8080, bodyLimit: 4194304, shutdownGraceMs: 10000, requestTimeoutMs: 600000, headersTimeoutMs: 10000, logLevel: 'info' });
+    const [local, remote] = portfolio.models;
+    assert.equal(local!.zone, 'local');
+    assert.equal(remote!.zone, 'external');
+    assert.equal(local!.backend === 'llamacpp' && local!.parallel, 4);
+    assert.ok(Object.isFrozen(portfolio.models[0]));
+  });
+
+  it('reads YAML from a file, resolves paths from its folder, and reports syntax errors by line', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'unbundle-config-'));
+    const file = path.join(dir, 'portfolio.yaml');
+    writeFileSync(file, `server: { port: 9000 }\nmodels:\n  - id: stories\n    backend: llamacpp\n    path: ${path.relative(dir, stories)}\n`);
+    const { portfolio } = loadPortfolioFile(file);
+    assert.equal(portfolio.server.port, 9000);
+    assert.equal(portfolio.models[0]!.backend === 'llamacpp' && portfolio.models[0]!.path, stories);
+
+    writeFileSync(file, 'server:\n  port: 9000\n models: []\n');
+    assert.throws(() => loadPortfolioFile(file), (error: unknown) => error instanceof ConfigError && /YAML syntax error at line 3/.test(error.message));
+    writeFileSync(file, 'server: {}\nserver: {}\n');
+    assert.throws(() => loadPortfolioFile(file), (error: unknown) => error instanceof ConfigError && /line 2.*unique/i.test(error.message));
+    assert.throws(() => loadPortfolioFile(path.join(dir, 'missing.yaml')), /cannot read the config file: file not found/);
+  });
+});
