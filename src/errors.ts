@@ -31,6 +31,8 @@ export const errorCatalogue = {
   UNBUNDLE_E_CONFIG: { status: 500, type: 'server_error', retryable: false },
   UNBUNDLE_E_DATA: { status: 400, type: 'invalid_request_error', retryable: false },
   UNBUNDLE_E_USAGE: { status: 400, type: 'invalid_request_error', retryable: false },
+  UNBUNDLE_E_BUDGET_EXCEEDED: { status: 402, type: 'insufficient_quota', retryable: false },
+  UNBUNDLE_E_STORE_UNAVAILABLE: { status: 503, type: 'server_error', retryable: true },
   UNBUNDLE_E_INTERNAL: { status: 500, type: 'server_error', retryable: false },
 } as const satisfies Record<string, { status: number; type: string; retryable: boolean }>;
 

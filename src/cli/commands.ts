@@ -7,4 +7,12 @@ import type { Command } from './command.ts';
 export const commands: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./serve-command.ts')).serveCommand,
   models: async () => (await import('./models-command.ts')).modelsCommand,
+  scan: async () => (await import('./scan-command.ts')).scanCommand,
+  'cost report': async () => (await import('./cost-report-command.ts')).costReportCommand,
+  'cost breakeven': async () => (await import('./cost-breakeven-command.ts')).costBreakevenCommand,
+  'route train': async () => (await import('./route-train-command.ts')).routeTrainCommand,
+  'route test': async () => (await import('./route-test-command.ts')).routeTestCommand,
+  'route explain': async () => (await import('./route-explain-command.ts')).routeExplainCommand,
+  'tune train': async () => (await import('./tune-train-command.ts')).tuneTrainCommand,
+  'tune import': async () => (await import('./tune-import-command.ts')).tuneImportCommand,
 };

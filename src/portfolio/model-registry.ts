@@ -17,10 +17,10 @@ export class ModelRegistry {
   private readonly idList: string[] = [];
   private runtime: Promise<LlamaRuntime> | undefined;
 
-  private constructor(private readonly env: NodeJS.ProcessEnv) {}
+  private constructor(private readonly portfolio: Portfolio | undefined) {}
 
   static async create(portfolio: Portfolio, env: NodeJS.ProcessEnv = process.env): Promise<ModelRegistry> {
-    const registry = new ModelRegistry(env);
+    const registry = new ModelRegistry(portfolio);
     const deps: BackendDeps = { env, llamaRuntime: () => registry.llamaRuntime() };
     for (const config of portfolio.models) {
       registry.entries.set(config.id, { config, backend: await createBackend(config, deps) });
@@ -31,7 +31,7 @@ export class ModelRegistry {
 
   /** Tests and embedders can register a ready-made backend (e.g. a deterministic fake). */
   static fromBackends(list: ModelEntry[]): ModelRegistry {
-    const registry = new ModelRegistry(process.env);
+    const registry = new ModelRegistry(undefined);
     for (const entry of list) {
       registry.entries.set(entry.config.id, entry);
       registry.idList.push(entry.config.id);
@@ -69,7 +69,9 @@ export class ModelRegistry {
   }
 
   private llamaRuntime(): Promise<LlamaRuntime> {
-    this.runtime ??= import('../backends/llamacpp/llama-runtime.ts').then(({ LlamaRuntime }) => LlamaRuntime.create());
+    // One runtime for all local models; its GPU choice follows the models' `gpu` settings.
+    const local = (this.portfolio?.models ?? []).filter((model) => model.backend === 'llamacpp');
+    this.runtime ??= import('../backends/llamacpp/llama-runtime.ts').then(({ LlamaRuntime, runtimeOptionsFor }) => LlamaRuntime.create(runtimeOptionsFor(local)));
     return this.runtime;
   }
 }

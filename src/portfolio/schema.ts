@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { costConfigIssues, ledgerSchema, modelCostFields } from '../ledger/cost-schema.ts';
 
 /**
  * The portfolio config: one zod schema whose inferred type *is* the config type. Every object is
@@ -42,6 +43,8 @@ const commonModelFields = {
   id,
   /** Where the data goes when this model answers; the policy issue enforces it. */
   description: z.string().optional(),
+  /** What a request costs on this model (docs/costs.md): API prices, or your machine's costs. */
+  ...modelCostFields,
 };
 
 export const llamacppModelSchema = z.strictObject({
@@ -91,8 +94,10 @@ export const portfolioSchema = z
   .strictObject({
     server: serverSchema,
     models: z.array(modelSchema).default([]),
+    ledger: ledgerSchema,
   })
   .superRefine((portfolio, ctx) => {
+    for (const issue of costConfigIssues(portfolio)) ctx.addIssue({ code: 'custom', ...issue });
     const seen = new Map<string, number>();
     portfolio.models.forEach((model, index) => {
       const first = seen.get(model.id);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
+import type { GenerateRequest } from '../../src/backends/types.ts';
 import { UnbundleError } from '../../src/errors.ts';
 import { ScriptedBackend, scriptedConfig } from '../helpers/scripted-backend.ts';
 import { startGatewayWith, type StartedGateway } from '../helpers/start-gateway.ts';
@@ -31,7 +32,7 @@ describe('OpenAI-compatible HTTP surface (official openai client, scripted backe
     assert.deepEqual(data.usage, { prompt_tokens: 7, completion_tokens: 5, total_tokens: 12 });
     assert.equal(response.headers.get('x-unbundle-model'), 'alpha');
     assert.match(response.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
-    const call = alpha.calls.at(-1)!.request;
+    const call = alpha.calls.at(-1)!.request as GenerateRequest;
     assert.equal(call.kind, 'chat');
     assert.deepEqual(call.kind === 'chat' && call.messages.map((m) => m.role), ['system', 'user']);
     assert.equal(call.maxTokens, 20);
@@ -60,7 +61,7 @@ describe('OpenAI-compatible HTTP surface (official openai client, scripted backe
     const completion = await client.completions.create({ model: 'beta', prompt: 'Once upon a time', max_tokens: 8 });
     assert.equal(completion.object, 'text_completion');
     assert.equal(completion.choices[0]!.text, 'Beta answers.');
-    const call = beta.calls.at(-1)!.request;
+    const call = beta.calls.at(-1)!.request as GenerateRequest;
     assert.deepEqual(call.kind === 'completion' && call.prompt, 'Once upon a time');
     const stream = await client.completions.create({ model: 'beta', prompt: 'x', stream: true });
     let text = '';

@@ -1,0 +1,100 @@
+/**
+ * Proxy overhead: the gateway in front of a zero-delay fake OpenAI upstream, against hitting the
+ * upstream directly and against Portkey's open-source gateway, all in one run on this machine.
+ * Load generator, upstream and gateways share the same cores, so only the ratios mean anything.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startChild, type Child } from './support/child-process.ts';
+import { formatRow, percentile, sequentialLatency, throughput, type Target } from './support/measure.ts';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 8);
+const connections = 50;
+const chatBody = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: 'Say hello.' }], max_tokens: 16 });
+const streamBody = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: 'Say hello.' }], max_tokens: 16, stream: true });
+
+export async function startUpstream(): Promise<Child> {
+  return startChild('node', ['--import', 'tsx', path.join(import.meta.dirname, 'support/upstream-main.ts')], /upstream listening on (\d+)/);
+}
+
+export async function startGateway(upstreamPort: number, extraYaml = ''): Promise<Child> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'unbundle-bench-'));
+  const config = path.join(dir, 'portfolio.yaml');
+  writeFileSync(config, `server: { port: 0, logLevel: info }\nmodels:\n  - id: bench\n    backend: openai-compatible\n    baseURL: http://127.0.0.1:${upstreamPort}/v1\n    model: fake-model\n${extraYaml}`);
+  return startChild('node', [path.join(import.meta.dirname, '../bin/unbundle.js'), 'serve', '--config', config], /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+}
+
+async function startPortkey(): Promise<Child> {
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const script = path.join(import.meta.dirname, '../node_modules/@portkey-ai/gateway/build/start-server.js');
+  return startChild('node', [script, `--port=${port}`, '--headless'], /localhost:(\d+)[\s\S]*Ready for connections/, { NODE_ENV: 'production' });
+}
+
+async function startBareProxy(upstreamPort: number): Promise<Child> {
+  return startChild('node', ['--import', 'tsx', path.join(import.meta.dirname, 'support/bare-proxy-main.ts'), `http://127.0.0.1:${upstreamPort}`], /bare proxy listening on (\d+)/);
+}
+
+export async function run(): Promise<void> {
+  const upstream = await startUpstream();
+  const gateway = await startGateway(Number(upstream.ready));
+  const bare = await startBareProxy(Number(upstream.ready));
+  let portkey: Child | undefined;
+  try {
+    portkey = await startPortkey();
+  } catch (error) {
+    console.log(`(Portkey gateway could not start: ${(error as Error).message.split('\n')[0]}; its column is left out)`);
+  }
+  const direct: Target = { name: 'direct', origin: `http://127.0.0.1:${upstream.ready}`, path: '/v1/chat/completions', headers: {} };
+  const bareTarget: Target = { name: 'bare proxy', origin: `http://127.0.0.1:${bare.ready}`, path: '/v1/chat/completions', headers: {} };
+  const ours: Target = { name: 'unbundle', origin: `http://127.0.0.1:${gateway.ready}`, path: '/v1/chat/completions', headers: {} };
+  const theirs: Target | undefined = portkey && {
+    name: 'portkey',
+    origin: `http://127.0.0.1:${portkey.ready}`,
+    path: '/v1/chat/completions',
+    headers: { 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `http://127.0.0.1:${upstream.ready}/v1`, authorization: 'Bearer unused' },
+  };
+  const targets = [direct, bareTarget, ours, ...(theirs ? [theirs] : [])];
+  try {
+    // Warm up every path (JIT, connection pools) before measuring.
+    for (const target of targets) await throughput(target, chatBody, 10, 1);
+    // Fail loudly if a path does not actually answer 200 (a bench of error pages means nothing).
+    for (const target of targets) await sequentialLatency(target, chatBody, 3);
+
+    // Interleave two rounds so drift in the machine's load hits every target alike.
+    const rps = new Map<string, number[]>();
+    const failures = new Map<string, number>();
+    for (let round = 0; round < 2; round++) {
+      for (const target of targets) {
+        const result = await throughput(target, chatBody, connections, seconds / 2);
+        rps.set(target.name, [...(rps.get(target.name) ?? []), result.requestsPerSecond]);
+        failures.set(target.name, (failures.get(target.name) ?? 0) + result.errors + result.non2xx);
+      }
+    }
+    const mean = (name: string) => (rps.get(name) ?? []).reduce((a, b) => a + b, 0) / (rps.get(name)?.length ?? 1);
+    const directRps = mean('direct');
+    console.log(`\nThroughput, ${connections} connections, ${seconds} s per target (non-streaming chat):`);
+    const widths = [12, 12, 16, 10];
+    console.log(formatRow(['target', 'req/s', 'share of direct', 'failures'], widths));
+    for (const target of targets) {
+      console.log(formatRow([target.name, mean(target.name).toFixed(0), `${((mean(target.name) / directRps) * 100).toFixed(1)}%`, failures.get(target.name) ?? 0], widths));
+    }
+    if (theirs) console.log(`unbundle / portkey throughput: ${(mean('unbundle') / mean('portkey')).toFixed(1)}x  (target ≥ 10x)`);
+    console.log(`unbundle / direct throughput: ${((mean('unbundle') / directRps) * 100).toFixed(1)}%  (target ≥ 25%)`);
+    console.log(`unbundle / bare node:http+undici proxy: ${((mean('unbundle') / mean('bare proxy')) * 100).toFixed(1)}%`);
+
+    const count = Number(process.env.BENCH_SEQUENTIAL ?? 2000);
+    const seqDirect = await sequentialLatency(direct, chatBody, count);
+    const seqOurs = await sequentialLatency(ours, chatBody, count);
+    const streamDirect = await sequentialLatency(direct, streamBody, count / 2);
+    const streamOurs = await sequentialLatency(ours, streamBody, count / 2);
+    const added = (a: number[], b: number[], p: number) => (percentile(b, p) - percentile(a, p)).toFixed(3);
+    console.log(`\nSequential, one connection, ${count} requests each (ms):`);
+    console.log(formatRow(['', 'direct p50', 'unbundle p50', 'added p50', 'added p99'], [22, 12, 14, 12, 12]));
+    console.log(formatRow(['non-stream total', percentile(seqDirect.total, 50).toFixed(3), percentile(seqOurs.total, 50).toFixed(3), added(seqDirect.total, seqOurs.total, 50), added(seqDirect.total, seqOurs.total, 99)], [22, 12, 14, 12, 12]));
+    console.log(formatRow(['stream first byte', percentile(streamDirect.firstByte, 50).toFixed(3), percentile(streamOurs.firstByte, 50).toFixed(3), added(streamDirect.firstByte, streamOurs.firstByte, 50), added(streamDirect.firstByte, streamOurs.firstByte, 99)], [22, 12, 14, 12, 12]));
+    console.log('targets: added p50 ≤ 0.3 ms (non-stream), stream first byte added ≤ 1 ms');
+  } finally {
+    await Promise.all([gateway.stop(), bare.stop(), upstream.stop(), portkey?.stop()]);
+  }
+}

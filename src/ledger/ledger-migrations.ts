@@ -1,0 +1,47 @@
+/**
+ * The ledger schema, as an ordered list of migrations per SQL dialect. A store records each
+ * applied version in `ledger_schema_version`; never edit a released migration, add the next one.
+ */
+
+export interface Migration {
+  version: number;
+  description: string;
+  sqlite: string;
+  /** Receives the quoted schema name, e.g. "public". */
+  postgres: (schema: string) => string;
+}
+
+export const ledgerMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'ledger_rows: one row per request',
+    sqlite: `
+      CREATE TABLE ledger_rows (
+        id TEXT PRIMARY KEY,
+        time INTEGER NOT NULL,
+        endpoint TEXT, tenant TEXT, key_id TEXT, requested_model TEXT, model TEXT,
+        attempts INTEGER NOT NULL,
+        domain TEXT, route_reason TEXT, data_class TEXT, stream INTEGER,
+        input_tokens INTEGER, output_tokens INTEGER, cached_input_tokens INTEGER, reasoning_tokens INTEGER,
+        latency_ms REAL NOT NULL, ttft_ms REAL, compute_ms REAL,
+        status TEXT NOT NULL, http_status INTEGER, error_code TEXT,
+        cost REAL, currency TEXT NOT NULL, cost_basis TEXT NOT NULL
+      );
+      CREATE INDEX ledger_rows_time ON ledger_rows (time);`,
+    postgres: (schema) => `
+      CREATE TABLE ${schema}.ledger_rows (
+        id TEXT PRIMARY KEY,
+        time BIGINT NOT NULL,
+        endpoint TEXT, tenant TEXT, key_id TEXT, requested_model TEXT, model TEXT,
+        attempts INTEGER NOT NULL,
+        domain TEXT, route_reason TEXT, data_class TEXT, stream BOOLEAN,
+        input_tokens BIGINT, output_tokens BIGINT, cached_input_tokens BIGINT, reasoning_tokens BIGINT,
+        latency_ms DOUBLE PRECISION NOT NULL, ttft_ms DOUBLE PRECISION, compute_ms DOUBLE PRECISION,
+        status TEXT NOT NULL, http_status INTEGER, error_code TEXT,
+        cost DOUBLE PRECISION, currency TEXT NOT NULL, cost_basis TEXT NOT NULL
+      );
+      CREATE INDEX ledger_rows_time ON ${schema}.ledger_rows (time);`,
+  },
+];
+
+export const latestLedgerVersion = ledgerMigrations.at(-1)!.version;

@@ -1,0 +1,68 @@
+import type { LedgerRow, LedgerStatus } from './ledger-row.ts';
+
+/**
+ * The one storage contract behind the ledger: memory (tests), SQLite (embedded default) and
+ * Postgres (many replicas) all pass the same contract test.
+ */
+
+export const groupByKeys = ['model', 'requested', 'domain', 'tenant', 'key', 'status', 'day'] as const;
+export type GroupBy = (typeof groupByKeys)[number];
+
+export interface LedgerFilter {
+  /** Epoch ms, inclusive. */
+  since?: number;
+  /** Epoch ms, exclusive. */
+  until?: number;
+  id?: string;
+  tenant?: string;
+  keyId?: string;
+  model?: string;
+  status?: LedgerStatus;
+}
+
+export interface LedgerQuery extends LedgerFilter {
+  /** Newest first; default 100, at most 10,000. */
+  limit?: number;
+}
+
+/** Sums for one group. Sums skip unknowns; the `unknown*` counts say how many were skipped. */
+export interface AggregateRow {
+  /** The group's value (model id, tenant, UTC day "YYYY-MM-DD", ...); null when the rows had none. */
+  key: string | null;
+  currency: string;
+  requests: number;
+  errors: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  /** Requests whose input or output token count is unknown. */
+  unknownUsageRequests: number;
+  cost: number;
+  unknownCostRequests: number;
+  computeSeconds: number;
+  avgLatencyMs: number;
+  /** Requests with known tokens AND known cost: the like-for-like base of a counterfactual. */
+  comparableRequests: number;
+  comparableInputTokens: number;
+  comparableCachedInputTokens: number;
+  comparableOutputTokens: number;
+  comparableCost: number;
+}
+
+export interface LedgerStore {
+  readonly kind: 'memory' | 'sqlite' | 'postgres';
+  /** Creates or upgrades the schema; safe to call from several processes at once. */
+  migrate(): Promise<void>;
+  schemaVersion(): Promise<number>;
+  /** Inserts all rows in one transaction, ignoring ids already stored; returns how many were new. */
+  insertBatch(rows: readonly LedgerRow[]): Promise<number>;
+  query(query: LedgerQuery): Promise<LedgerRow[]>;
+  aggregate(by: GroupBy, filter: LedgerFilter): Promise<AggregateRow[]>;
+  close(): Promise<void>;
+}
+
+export const maxQueryLimit = 10_000;
+
+export function queryLimit(query: LedgerQuery): number {
+  return Math.max(1, Math.min(maxQueryLimit, Math.floor(query.limit ?? 100)));
+}

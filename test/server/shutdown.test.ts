@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ScriptedBackend, scriptedConfig } from '../helpers/scripted-backend.ts';
+import { startGatewayWith } from '../helpers/start-gateway.ts';
+
+const chat = (url: string, model: string) =>
+  fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'x' }] }) });
+
+describe('graceful shutdown', () => {
+  it('finishes in-flight requests within the grace period and refuses new connections', async () => {
+    const slow = new ScriptedBackend('slow', { text: 'finished in time', delayMs: 300 });
+    const started = await startGatewayWith([{ config: scriptedConfig('slow'), backend: slow }]);
+    const inFlight = chat(started.url, 'slow');
+    while (slow.active === 0) await new Promise((r) => setTimeout(r, 5));
+    const shutdown = started.gateway.shutdown(5_000);
+    const response = await inFlight;
+    assert.equal(response.status, 200);
+    assert.equal(((await response.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content, 'finished in time');
+    await shutdown;
+    await assert.rejects(chat(started.url, 'slow'), /fetch failed/);
+  });
+
+  it('cancels what is still running when the grace period ends', async () => {
+    const stuck = new ScriptedBackend('stuck', { text: 'never', delayMs: 60_000 });
+    const started = await startGatewayWith([{ config: scriptedConfig('stuck'), backend: stuck }]);
+    const inFlight = chat(started.url, 'stuck').catch((error: unknown) => error);
+    while (stuck.active === 0) await new Promise((r) => setTimeout(r, 5));
+    const t0 = Date.now();
+    await started.gateway.shutdown(200);
+    assert.ok(Date.now() - t0 < 3_000, 'shutdown waited far past its grace period');
+    assert.equal(stuck.calls[0]!.signal.aborted, true, 'the stuck generation was not cancelled');
+    await inFlight;
+    assert.equal(stuck.active, 0);
+  });
+});
