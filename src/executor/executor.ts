@@ -8,6 +8,11 @@ export interface ExecutionOptions {
   signal: AbortSignal;
   /** Total time allowed for the request, in ms. */
   timeoutMs: number;
+  /**
+   * The controller behind `signal`, when the caller owns one: the deadline then aborts it
+   * directly instead of chaining a second controller and listener onto it.
+   */
+  controller?: AbortController;
 }
 
 export interface Execution {
@@ -85,8 +90,16 @@ export class Executor {
 
 /** A signal that fires when the client leaves or the request's deadline passes. */
 function deadlineSignal(options: ExecutionOptions): { signal: AbortSignal; finish: () => void; timedOut: () => boolean } {
-  const controller = new AbortController();
   let expired = false;
+  const own = options.controller;
+  if (own) {
+    const timer = setTimeout(() => {
+      expired = true;
+      own.abort(new UnbundleError('UNBUNDLE_E_UPSTREAM_TIMEOUT', `The request did not finish within ${options.timeoutMs} ms.`));
+    }, options.timeoutMs);
+    return { signal: own.signal, timedOut: () => expired, finish: () => clearTimeout(timer) };
+  }
+  const controller = new AbortController();
   const timer = setTimeout(() => {
     expired = true;
     controller.abort(new UnbundleError('UNBUNDLE_E_UPSTREAM_TIMEOUT', `The request did not finish within ${options.timeoutMs} ms.`));

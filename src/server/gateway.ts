@@ -25,7 +25,6 @@ export class Gateway {
   readonly metrics: GatewayMetrics;
   readonly executor: Executor;
   private readonly inFlight = new Set<RequestContext>();
-  private readonly shutdownController = new AbortController();
   private draining = false;
 
   constructor(readonly options: GatewayOptions) {
@@ -63,7 +62,7 @@ export class Gateway {
     while (this.inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     if (this.inFlight.size > 0) {
       this.options.logger.warn({ inFlight: this.inFlight.size, graceMs }, 'grace period over: cancelling in-flight requests');
-      this.shutdownController.abort();
+      for (const ctx of this.inFlight) ctx.controller.abort(new Error('server shutting down'));
       const cutoff = Date.now() + 1_000;
       while (this.inFlight.size > 0 && Date.now() < cutoff) await new Promise((r) => setTimeout(r, 10));
     }
@@ -75,7 +74,7 @@ export class Gateway {
     const url = req.url ?? '/';
     const queryAt = url.indexOf('?');
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
-    const ctx = createRequestContext(req, res, path, this.shutdownController.signal);
+    const ctx = createRequestContext(req, res, path);
     this.inFlight.add(ctx);
     try {
       if (this.draining) {

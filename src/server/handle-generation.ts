@@ -24,7 +24,7 @@ export async function handleGeneration(ctx: RequestContext, executor: Executor, 
   const created = Math.floor(Date.now() / 1000);
   const responseId = `${request.kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${ctx.id}`;
   ctx.stream = call.stream;
-  const options = { signal: ctx.signal, timeoutMs: call.timeoutMs };
+  const options = { signal: ctx.signal, controller: ctx.controller, timeoutMs: call.timeoutMs };
 
   if (!call.stream) {
     const { result, modelId, attempts } = await executor.generate(plan, request, options);

@@ -37,7 +37,7 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
       const parsed = parseEmbeddingBody(body);
       ctx.requestedModel = parsed.model;
       const plan = chooseRoute(parsed.model, models);
-      const { result, modelId, attempts } = await gateway.executor.embed(plan, parsed.request, { signal: ctx.signal, timeoutMs });
+      const { result, modelId, attempts } = await gateway.executor.embed(plan, parsed.request, { signal: ctx.signal, controller: ctx.controller, timeoutMs });
       ctx.answeredBy = modelId;
       ctx.attempts = attempts;
       ctx.usage = result.usage;
