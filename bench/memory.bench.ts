@@ -1,0 +1,32 @@
+/**
+ * Memory stability on the proxy path: the gateway's RSS after 100k proxied requests compared with
+ * its RSS after the first 10k (target: within 10%). A leak of even a few hundred bytes per request
+ * shows up as tens of MB here.
+ */
+import autocannon from 'autocannon';
+import { startGateway, startUpstream } from './proxy.bench.ts';
+
+const body = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: 'Say hello.' }], max_tokens: 16 });
+
+async function send(port: string, amount: number): Promise<number> {
+  const result = await autocannon({ url: `http://127.0.0.1:${port}/v1/chat/completions`, method: 'POST', connections: 50, amount, headers: { 'content-type': 'application/json' }, body });
+  return result.errors + result.non2xx + result.timeouts;
+}
+
+export async function run(): Promise<void> {
+  const total = Number(process.env.BENCH_MEMORY_REQUESTS ?? 100_000);
+  const upstream = await startUpstream();
+  const gateway = await startGateway(Number(upstream.ready));
+  try {
+    let failures = await send(gateway.ready, total / 10);
+    await new Promise((r) => setTimeout(r, 500));
+    const early = gateway.rssBytes();
+    failures += await send(gateway.ready, total - total / 10);
+    await new Promise((r) => setTimeout(r, 500));
+    const late = gateway.rssBytes();
+    const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+    console.log(`gateway RSS after ${total / 10} requests: ${mb(early)} MB; after ${total}: ${mb(late)} MB; ratio ${(late / early).toFixed(3)} (target ≤ 1.10); failures ${failures}`);
+  } finally {
+    await Promise.all([gateway.stop(), upstream.stop()]);
+  }
+}
