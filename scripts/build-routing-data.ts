@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { UnbundleError } from '../src/errors.ts';
 import { parseCsv } from '../src/router/classifier/parse-csv.ts';
-import { seededRandom, shuffleInPlace } from '../src/router/classifier/seeded-random.ts';
+import { seededRandom, shuffleInPlace } from '../src/util/seeded-random.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const defaultSplitFile = path.join(repoRoot, 'test/fixtures/routing/split.json');

@@ -3,17 +3,8 @@
  * report computed twice from the same results shows the same intervals.
  */
 
-/** mulberry32: a tiny seeded PRNG with a full 2^32 period, returning floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../util/seeded-random.ts';
+import { seededRandom } from '../util/seeded-random.ts';
 
 export function mean(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;

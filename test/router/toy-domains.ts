@@ -1,5 +1,5 @@
 import type { LabelledExample } from '../../src/router/classifier/labelled-data.ts';
-import { seededRandom } from '../../src/router/classifier/seeded-random.ts';
+import { seededRandom } from '../../src/util/seeded-random.ts';
 
 /**
  * A small, clearly separable three-domain set built from templates: fast to train on, and any

@@ -1,5 +1,5 @@
 import { fitTemperature } from './fit-temperature.ts';
-import { seededRandom, shuffleInPlace } from './seeded-random.ts';
+import { seededRandom, shuffleInPlace } from '../../util/seeded-random.ts';
 
 /** Fewer held-out examples than this make a temperature estimate noise; we keep T = 1 instead. */
 export const minCalibrationExamples = 20;

@@ -3,7 +3,7 @@ import { argmax, calibratedFit } from './calibrated-fit.ts';
 import type { DomainPrediction, TrainingSummary } from './domain-classifier.ts';
 import { unsureDomain, type LabelledExample } from './labelled-data.ts';
 import { softmax } from './linear-model.ts';
-import { seededRandom, shuffleInPlace } from './seeded-random.ts';
+import { seededRandom, shuffleInPlace } from '../../util/seeded-random.ts';
 
 export interface EmbeddingClassifierParts {
   /** Portfolio id of the model whose embeddings this classifier reads. */

@@ -1,5 +1,5 @@
 import { groupScale, LinearModel, softmax } from './linear-model.ts';
-import { seededRandom, shuffleInPlace } from './seeded-random.ts';
+import { seededRandom, shuffleInPlace } from '../../util/seeded-random.ts';
 
 /** One example's hashed features, copied out of the extractor's shared buffer, and its class. */
 export interface EncodedExample {

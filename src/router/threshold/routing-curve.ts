@@ -1,4 +1,4 @@
-import { seededRandom, shuffleInPlace } from '../classifier/seeded-random.ts';
+import { seededRandom, shuffleInPlace } from '../../util/seeded-random.ts';
 import type { FeatureOptions } from '../classifier/text-features.ts';
 import { defaultFeatureOptions } from '../classifier/text-features.ts';
 import { trainLinearModel, type LinearTrainOptions } from '../classifier/train-linear-model.ts';

@@ -1,5 +1,5 @@
 import { UnbundleError } from '../../errors.ts';
-import { seededRandom, shuffleInPlace } from '../classifier/seeded-random.ts';
+import { seededRandom, shuffleInPlace } from '../../util/seeded-random.ts';
 import { defaultFeatureOptions, FeatureExtractor, type FeatureOptions } from '../classifier/text-features.ts';
 import { defaultLinearTrainOptions, trainLinearModel, type EncodedExample, type LinearTrainOptions } from '../classifier/train-linear-model.ts';
 import { outcomeClass, type ModelOutcome } from './model-outcomes.ts';

@@ -1,3 +1,4 @@
+import type { GenerationOptions } from '../../backends/types.ts';
 import { UnbundleError } from '../../errors.ts';
 
 /**
@@ -69,4 +70,24 @@ export function extraFields(body: Record<string, unknown>, known: ReadonlySet<st
     if (!known.has(key)) (extra ??= {})[key] = body[key];
   }
   return extra;
+}
+
+/** The sampling fields chat and legacy completions share, copied onto `into` when present. */
+export function readSamplingOptions(body: Record<string, unknown>, into: GenerationOptions): void {
+  const temperature = optionalNumber(body, 'temperature', 0, 2);
+  if (temperature !== undefined) into.temperature = temperature;
+  const topP = optionalNumber(body, 'top_p', 0, 1);
+  if (topP !== undefined) into.topP = topP;
+  const topK = optionalInt(body, 'top_k', 0);
+  if (topK !== undefined) into.topK = topK;
+  const seed = optionalInt(body, 'seed', Number.MIN_SAFE_INTEGER);
+  if (seed !== undefined) into.seed = seed;
+  const presence = optionalNumber(body, 'presence_penalty', -2, 2);
+  if (presence !== undefined) into.presencePenalty = presence;
+  const frequency = optionalNumber(body, 'frequency_penalty', -2, 2);
+  if (frequency !== undefined) into.frequencyPenalty = frequency;
+  const stop = optionalStop(body);
+  if (stop) into.stop = stop;
+  const user = optionalString(body, 'user');
+  if (user !== undefined) into.user = user;
 }

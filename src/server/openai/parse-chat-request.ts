@@ -5,9 +5,7 @@ import {
   isRecord,
   optionalBoolean,
   optionalInt,
-  optionalNumber,
-  optionalStop,
-  optionalString,
+  readSamplingOptions,
   requiredModel,
 } from './field-reader.ts';
 import { UnbundleError } from '../../errors.ts';
@@ -139,28 +137,13 @@ export function parseChatBody(body: unknown): ParsedChatBody {
   const request: ChatRequest = { kind: 'chat', messages: parseMessages(body.messages) };
   const maxTokens = optionalInt(body, 'max_completion_tokens', 1) ?? optionalInt(body, 'max_tokens', 1);
   if (maxTokens !== undefined) request.maxTokens = maxTokens;
-  const temperature = optionalNumber(body, 'temperature', 0, 2);
-  if (temperature !== undefined) request.temperature = temperature;
-  const topP = optionalNumber(body, 'top_p', 0, 1);
-  if (topP !== undefined) request.topP = topP;
-  const topK = optionalInt(body, 'top_k', 0);
-  if (topK !== undefined) request.topK = topK;
-  const seed = optionalInt(body, 'seed', Number.MIN_SAFE_INTEGER);
-  if (seed !== undefined) request.seed = seed;
-  const presence = optionalNumber(body, 'presence_penalty', -2, 2);
-  if (presence !== undefined) request.presencePenalty = presence;
-  const frequency = optionalNumber(body, 'frequency_penalty', -2, 2);
-  if (frequency !== undefined) request.frequencyPenalty = frequency;
-  const stop = optionalStop(body);
-  if (stop) request.stop = stop;
+  readSamplingOptions(body, request);
   const responseFormat = parseResponseFormat(body.response_format);
   if (responseFormat) request.responseFormat = responseFormat;
   const tools = parseTools(body.tools);
   if (tools) request.tools = tools;
   const toolChoice = parseToolChoice(body.tool_choice);
   if (toolChoice) request.toolChoice = toolChoice;
-  const user = optionalString(body, 'user');
-  if (user !== undefined) request.user = user;
   const extra = extraFields(body, knownChatFields);
   if (extra) request.providerOptions = extra;
   const parsed: ParsedChatBody = {

@@ -1,6 +1,6 @@
 import type { CompletionRequest } from '../../backends/types.ts';
 import { UnbundleError } from '../../errors.ts';
-import { extraFields, invalid, isRecord, optionalBoolean, optionalInt, optionalNumber, optionalStop, optionalString, requiredModel } from './field-reader.ts';
+import { extraFields, invalid, isRecord, optionalBoolean, optionalInt, readSamplingOptions, requiredModel } from './field-reader.ts';
 
 export interface ParsedCompletionBody {
   model: string;
@@ -28,22 +28,7 @@ export function parseCompletionBody(body: unknown): ParsedCompletionBody {
   const request: CompletionRequest = { kind: 'completion', prompt };
   const maxTokens = optionalInt(body, 'max_tokens', 1);
   if (maxTokens !== undefined) request.maxTokens = maxTokens;
-  const temperature = optionalNumber(body, 'temperature', 0, 2);
-  if (temperature !== undefined) request.temperature = temperature;
-  const topP = optionalNumber(body, 'top_p', 0, 1);
-  if (topP !== undefined) request.topP = topP;
-  const topK = optionalInt(body, 'top_k', 0);
-  if (topK !== undefined) request.topK = topK;
-  const seed = optionalInt(body, 'seed', Number.MIN_SAFE_INTEGER);
-  if (seed !== undefined) request.seed = seed;
-  const presence = optionalNumber(body, 'presence_penalty', -2, 2);
-  if (presence !== undefined) request.presencePenalty = presence;
-  const frequency = optionalNumber(body, 'frequency_penalty', -2, 2);
-  if (frequency !== undefined) request.frequencyPenalty = frequency;
-  const stop = optionalStop(body);
-  if (stop) request.stop = stop;
-  const user = optionalString(body, 'user');
-  if (user !== undefined) request.user = user;
+  readSamplingOptions(body, request);
   const extra = extraFields(body, knownCompletionFields);
   if (extra) request.providerOptions = extra;
   const streamOptions = body.stream_options;

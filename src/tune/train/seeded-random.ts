@@ -3,7 +3,7 @@
  * dropout per step) is derived from the user's seed and its position, so a run resumed from a
  * checkpoint draws exactly the numbers an uninterrupted run would.
  */
-export { seededRandom, shuffleInPlace } from '../../router/classifier/seeded-random.ts';
+export { seededRandom, shuffleInPlace } from '../../util/seeded-random.ts';
 
 /** Mixes a seed with stream identifiers (murmur3's finaliser): distinct inputs, unrelated seeds. */
 export function deriveSeed(seed: number, ...parts: number[]): number {

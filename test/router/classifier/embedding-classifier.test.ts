@@ -4,7 +4,7 @@ import { UnbundleError } from '../../../src/errors.ts';
 import { EmbeddingClassifier, trainEmbeddingClassifier } from '../../../src/router/classifier/embedding-classifier.ts';
 import type { LabelledExample } from '../../../src/router/classifier/labelled-data.ts';
 import { parseRouter, serializeRouter } from '../../../src/router/classifier/router-file.ts';
-import { seededRandom } from '../../../src/router/classifier/seeded-random.ts';
+import { seededRandom } from '../../../src/util/seeded-random.ts';
 
 /** Three noisy clusters in 16 dimensions, at different scales (directions matter, not lengths). */
 function clusters(perDomain: number, seed: number): { examples: LabelledExample[]; vectors: number[][] } {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fitTemperature, negativeLogLikelihood } from '../../../src/router/classifier/fit-temperature.ts';
-import { seededRandom } from '../../../src/router/classifier/seeded-random.ts';
+import { seededRandom } from '../../../src/util/seeded-random.ts';
 
 /** Labels drawn from softmax(logits / trueT): the fitted temperature should recover trueT. */
 function sample(trueT: number, count: number): { logits: Float64Array[]; labels: number[] } {

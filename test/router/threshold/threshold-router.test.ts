@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { UnbundleError } from '../../../src/errors.ts';
-import { seededRandom } from '../../../src/router/classifier/seeded-random.ts';
+import { seededRandom } from '../../../src/util/seeded-random.ts';
 import { parseOutcomesCsv, readOutcomesCsv, type ModelOutcome } from '../../../src/router/threshold/model-outcomes.ts';
 import { crossValidatedAdvantage, randomStrongShareFor, routingCurve, strongShareFor } from '../../../src/router/threshold/routing-curve.ts';
 import { trainThresholdRouter } from '../../../src/router/threshold/train-threshold-router.ts';
