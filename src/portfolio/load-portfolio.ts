@@ -39,9 +39,11 @@ function checkFile(file: string, where: string): string[] {
   return [];
 }
 
-/** Reads and validates a portfolio YAML (or JSON) file. */
-export function loadPortfolioFile(file: string): LoadedPortfolio {
-  const absolute = path.resolve(file);
+/**
+ * Reads a config file's YAML (or JSON) into plain data, with line-numbered syntax errors. Shared
+ * by `serve` (full validation) and the commands that only need parts of the config.
+ */
+export function readConfigDocument(absolute: string): unknown {
   let text: string;
   try {
     text = readFileSync(absolute, 'utf8');
@@ -60,6 +62,13 @@ export function loadPortfolioFile(file: string): LoadedPortfolio {
   if (raw !== null && raw !== undefined && (typeof raw !== 'object' || Array.isArray(raw))) {
     throw new ConfigError(absolute, ['the file must hold a mapping with "server" and "models" keys']);
   }
+  return raw;
+}
+
+/** Reads and validates a portfolio YAML (or JSON) file. */
+export function loadPortfolioFile(file: string): LoadedPortfolio {
+  const absolute = path.resolve(file);
+  const raw = readConfigDocument(absolute);
   return { portfolio: parsePortfolio(raw, absolute, path.dirname(absolute)), source: absolute };
 }
 
