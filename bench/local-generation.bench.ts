@@ -1,6 +1,7 @@
 /**
  * Local generation overhead: tokens/s through LlamacppBackend (slot pool, prompt preparation,
- * usage accounting, streaming queue) against node-llama-cpp's LlamaCompletion called directly,
+ * usage accounting, streaming queue), and through the whole HTTP gateway over loopback, against
+ * node-llama-cpp's LlamaCompletion called directly,
  * with the same model, threads, prompt tokens and sampling, in alternating rounds so both sides
  * see the same machine load. Prints ours ÷ direct; the target is ≥ 0.90.
  */
@@ -10,7 +11,12 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { LlamaRuntime } from '../src/backends/llamacpp/llama-runtime.ts';
 import { LlamacppBackend } from '../src/backends/llamacpp/llamacpp-backend.ts';
+import { Pool } from 'undici';
+import { createLogger } from '../src/logger.ts';
+import { portfolioFromObject } from '../src/portfolio/load-portfolio.ts';
+import { ModelRegistry } from '../src/portfolio/model-registry.ts';
 import { llamacppModelSchema } from '../src/portfolio/schema.ts';
+import { Gateway } from '../src/server/gateway.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const modelFile = [process.env.UNBUNDLE_TEST_MODELS, path.join(here, '../../shared/models'), path.join(here, '../shared/models')]
@@ -38,6 +44,24 @@ export async function run(): Promise<void> {
   );
   const signal = new AbortController().signal;
   const request = { kind: 'completion' as const, prompt, temperature: 0, maxTokens };
+  // The same backend behind the HTTP gateway (in this process, logging to nowhere), called over
+  // loopback: what a client of `unbundle serve` gets, against node-llama-cpp called directly.
+  const gatewayPortfolio = portfolioFromObject({ server: { port: 0, logLevel: 'silent' } });
+  const gateway = new Gateway({ portfolio: gatewayPortfolio, models: ModelRegistry.fromBackends([{ config: backend.config, backend }]), logger: createLogger('silent') });
+  const { url } = await gateway.listen(0, '127.0.0.1');
+  const pool = new Pool(url, { connections: 1 });
+  const viaHttp = async (stream: boolean) => {
+    const response = await pool.request({ method: 'POST', path: '/v1/completions', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'bench', prompt, max_tokens: maxTokens, temperature: 0, stream }) });
+    const text = await response.body.text();
+    if (response.statusCode !== 200) throw new Error(`gateway answered ${response.statusCode}: ${text}`);
+    if (!stream) return (JSON.parse(text) as { choices: Array<{ text: string }> }).choices[0]!.text.length;
+    let length = 0;
+    for (const line of text.split('\n')) {
+      if (!line.startsWith('data: {')) continue;
+      length += (JSON.parse(line.slice(6)) as { choices: Array<{ text?: string }> }).choices[0]?.text?.length ?? 0;
+    }
+    return length;
+  };
 
   const sides = {
     'direct generate': async () => (await direct.generateCompletion(tokens, { maxTokens, temperature: 0 })).length,
@@ -52,6 +76,8 @@ export async function run(): Promise<void> {
       for await (const part of backend.stream(request, signal)) if (part.type === 'text-delta') length += part.text.length;
       return length;
     },
+    'gateway generate': () => viaHttp(false),
+    'gateway stream': () => viaHttp(true),
   };
   const times = Object.fromEntries(Object.keys(sides).map((name) => [name, [] as number[]])) as Record<keyof typeof sides, number[]>;
   const lengths = new Set<number>();
@@ -70,16 +96,18 @@ export async function run(): Promise<void> {
   }
   // The median of per-round ratios shrugs off load spikes from other processes on a shared box.
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-  for (const mode of ['generate', 'stream'] as const) {
-    const ours = times[`backend ${mode}`];
+  for (const mode of ['generate', 'stream'] as const) for (const layer of ['backend', 'gateway'] as const) {
+    const ours = times[`${layer} ${mode}`];
     const theirs = times[`direct ${mode}`];
     const ratio = median(ours.map((ms, round) => theirs[round]! / ms));
     const tps = (ms: number[]) => ((ms.length * maxTokens) / (ms.reduce((sum, t) => sum + t, 0) / 1000)).toFixed(0);
     console.log(
-      `${mode.padEnd(8)} backend ÷ node-llama-cpp tokens/s = ${ratio.toFixed(3)} ${ratio >= 0.9 ? '(target ≥ 0.90 met)' : '(BELOW the 0.90 target)'}` +
+      `${mode.padEnd(8)} ${layer === 'backend' ? 'backend       ' : 'HTTP gateway  '} ÷ node-llama-cpp tokens/s = ${ratio.toFixed(3)} ${ratio >= 0.9 ? '(target ≥ 0.90 met)' : '(BELOW the 0.90 target)'}` +
         `  [median of ${ours.length} rounds × ${maxTokens} tokens, ${threads} thread; means ${tps(ours)} vs ${tps(theirs)} tok/s]`,
     );
   }
+  await pool.close();
+  await gateway.shutdown(1_000);
   await backend.close();
   direct.dispose();
   await context.dispose();
