@@ -1,5 +1,5 @@
 import { apiPriceOf, type ModelCost } from './cost-model.ts';
-import type { AggregateRow, GroupBy, LedgerFilter, LedgerStore } from './ledger-store.ts';
+import type { AggregateRow, GroupBy, GroupSums, LedgerFilter, LedgerStore } from './ledger-store.ts';
 
 /**
  * The cost report behind `unbundle cost report` and the admin API: spend grouped by model, domain,
@@ -9,22 +9,9 @@ import type { AggregateRow, GroupBy, LedgerFilter, LedgerStore } from './ledger-
 
 export type ReferenceModel = Extract<ModelCost, { kind: 'api' }> & { name: string };
 
-export interface CostReportRow {
+export interface CostReportRow extends GroupSums {
   /** The group's value under the name of the grouping (`model`, `tenant`, `day`, ...). */
   [group: string]: string | number | null;
-  requests: number;
-  errors: number;
-  inputTokens: number;
-  outputTokens: number;
-  cachedInputTokens: number;
-  /** Requests whose token counts are unknown: their tokens are not in the sums. */
-  unknownUsageRequests: number;
-  cost: number;
-  /** Requests whose cost is unknown: not in `cost`, never counted as 0. */
-  unknownCostRequests: number;
-  currency: string;
-  computeSeconds: number;
-  avgLatencyMs: number;
 }
 
 export interface Counterfactual {

@@ -25,22 +25,27 @@ export interface LedgerQuery extends LedgerFilter {
   limit?: number;
 }
 
-/** Sums for one group. Sums skip unknowns; the `unknown*` counts say how many were skipped. */
-export interface AggregateRow {
-  /** The group's value (model id, tenant, UTC day "YYYY-MM-DD", ...); null when the rows had none. */
-  key: string | null;
+/** The sums every grouped view shows. Sums skip unknowns; the `unknown*` counts say how many were skipped. */
+export interface GroupSums {
   currency: string;
   requests: number;
   errors: number;
   inputTokens: number;
   outputTokens: number;
   cachedInputTokens: number;
-  /** Requests whose input or output token count is unknown. */
+  /** Requests whose input or output token count is unknown: their tokens are not in the sums. */
   unknownUsageRequests: number;
   cost: number;
+  /** Requests whose cost is unknown: not in `cost`, never counted as 0. */
   unknownCostRequests: number;
   computeSeconds: number;
   avgLatencyMs: number;
+}
+
+/** Sums for one group, as a store returns them. */
+export interface AggregateRow extends GroupSums {
+  /** The group's value (model id, tenant, UTC day "YYYY-MM-DD", ...); null when the rows had none. */
+  key: string | null;
   /** Requests with known tokens AND known cost: the like-for-like base of a counterfactual. */
   comparableRequests: number;
   comparableInputTokens: number;
