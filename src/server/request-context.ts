@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Usage } from '../backends/types.ts';
 import type { UnbundleError } from '../errors.ts';
+import type { Plan } from '../router/plan.ts';
 
 /** What one request accumulates on its way through the house; the log line is written from it. */
 export interface RequestContext {
@@ -21,6 +22,18 @@ export interface RequestContext {
   usage?: Usage;
   ttftMs?: number;
   error?: UnbundleError;
+  /** Who is calling (access control); undefined while auth is off. */
+  tenantId?: string;
+  keyId?: string;
+  /** The router's decision, once made (headers, log line, ledger). */
+  plan?: Plan;
+  /** The policy's verdict on the request's data, once scanned (ledger, audit). */
+  dataClass?: string;
+  /** Detector label → count (never values). */
+  detectorCounts?: Record<string, number>;
+  policyDecision?: string;
+  /** Every model the executor tried, in order (ledger, audit). */
+  attemptedModels?: string[];
 }
 
 const clientIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
