@@ -2,15 +2,18 @@ import type { GenerateRequest } from '../backends/types.ts';
 import { toUnbundleError } from '../errors.ts';
 import type { Executor } from '../executor/executor.ts';
 import type { Plan } from '../router/plan.ts';
-import { encodeChatCompletion, encodeTextCompletion, OpenAIStreamEncoder } from './openai/encode-openai.ts';
 import type { RequestContext } from './request-context.ts';
 import { sendJson, startEventStream, writeChunk } from './respond.ts';
+import type { WireFormat } from './wire-format.ts';
 
 export interface GenerationCall {
   plan: Plan;
   request: GenerateRequest;
   stream: boolean;
+  /** OpenAI's `stream_options.include_usage` (other formats always carry usage). */
   includeUsage: boolean;
+  /** The client's wire format (OpenAI chat / completions, Anthropic messages). */
+  wire: WireFormat;
   timeoutMs: number;
 }
 
@@ -18,11 +21,11 @@ function planHeaders(plan: Plan, modelId: string, attempts: number): Record<stri
   return { 'x-unbundle-model': modelId, 'x-unbundle-attempts': String(attempts), 'x-unbundle-route': plan.primary };
 }
 
-/** Runs a chat or completion request through the executor and answers in OpenAI's wire format. */
+/** Runs a generation request through the executor and answers in the client's wire format. */
 export async function handleGeneration(ctx: RequestContext, executor: Executor, call: GenerationCall): Promise<void> {
-  const { plan, request } = call;
+  const { plan, request, wire } = call;
   const created = Math.floor(Date.now() / 1000);
-  const responseId = `${request.kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${ctx.id}`;
+  const responseId = wire.responseId(ctx.id);
   ctx.stream = call.stream;
   const options = { signal: ctx.signal, controller: ctx.controller, timeoutMs: call.timeoutMs };
 
@@ -31,9 +34,7 @@ export async function handleGeneration(ctx: RequestContext, executor: Executor, 
     ctx.answeredBy = modelId;
     ctx.attempts = attempts;
     ctx.usage = result.usage;
-    const body = request.kind === 'chat'
-      ? encodeChatCompletion(responseId, plan.requested, created, result)
-      : encodeTextCompletion(responseId, plan.requested, created, result);
+    const body = wire.encodeResult(responseId, plan.requested, created, result);
     sendJson(ctx.res, 200, body, planHeaders(plan, modelId, attempts));
     return;
   }
@@ -43,7 +44,7 @@ export async function handleGeneration(ctx: RequestContext, executor: Executor, 
   const execution = await executor.stream(plan, request, options);
   ctx.answeredBy = execution.modelId;
   ctx.attempts = execution.attempts;
-  const encoder = new OpenAIStreamEncoder(request.kind, responseId, plan.requested, created, call.includeUsage);
+  const encoder = wire.streamEncoder(responseId, plan.requested, created, call.includeUsage);
   const { res } = ctx;
   try {
     startEventStream(res, planHeaders(plan, execution.modelId, execution.attempts));

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { toUnbundleError, type UnbundleError } from '../errors.ts';
+import { anthropicErrorBody, isAnthropicEndpoint } from './anthropic/encode-anthropic.ts';
 import type { RequestContext } from './request-context.ts';
 
 export function sendJson(res: ServerResponse, status: number, body: string, headers?: Record<string, string>): void {
@@ -10,7 +11,10 @@ export function sendJson(res: ServerResponse, status: number, body: string, head
   res.end(body);
 }
 
-/** An OpenAI-shaped error body with the right status, Retry-After when the client should retry. */
+/**
+ * The error body in the client's wire format (Anthropic's under /v1/messages, OpenAI's elsewhere)
+ * with the right status, Retry-After when the client should retry.
+ */
 export function sendError(ctx: RequestContext, thrown: unknown): void {
   const error = toUnbundleError(thrown);
   ctx.error = error;
@@ -23,7 +27,8 @@ export function sendError(ctx: RequestContext, thrown: unknown): void {
   if (!res.hasHeader('x-unbundle-model')) res.setHeader('x-unbundle-model', ctx.answeredBy ?? 'none');
   if (error.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
   if (error.code === 'UNBUNDLE_E_BODY_TOO_LARGE') res.setHeader('connection', 'close');
-  sendJson(res, error.status, JSON.stringify(error.toBody()));
+  const body = isAnthropicEndpoint(ctx.endpoint) ? anthropicErrorBody(error, ctx.id) : error.toBody();
+  sendJson(res, error.status, JSON.stringify(body));
 }
 
 export function startEventStream(res: ServerResponse, headers: Record<string, string>): void {

@@ -1,8 +1,10 @@
 import { UnbundleError } from '../errors.ts';
 import { chooseRoute } from '../router/choose-route.ts';
 import type { Gateway } from './gateway.ts';
+import { anthropicMessagesWire } from './anthropic/encode-anthropic.ts';
+import { parseMessagesBody } from './anthropic/parse-messages-request.ts';
 import { handleGeneration } from './handle-generation.ts';
-import { encodeEmbeddings } from './openai/encode-openai.ts';
+import { encodeEmbeddings, openaiChatWire, openaiCompletionWire } from './openai/encode-openai.ts';
 import { parseChatBody } from './openai/parse-chat-request.ts';
 import { parseCompletionBody } from './openai/parse-completion-request.ts';
 import { parseEmbeddingBody } from './openai/parse-embedding-request.ts';
@@ -11,7 +13,7 @@ import type { RequestContext } from './request-context.ts';
 import { sendJson } from './respond.ts';
 import { healthBody, modelsBody } from './status-bodies.ts';
 
-const postRoutes = new Set(['/v1/chat/completions', '/v1/completions', '/v1/embeddings']);
+const postRoutes = new Set(['/v1/chat/completions', '/v1/completions', '/v1/embeddings', '/v1/messages']);
 const getRoutes = new Set(['/v1/models', '/health', '/metrics']);
 
 /** Per-request deadline: `x-unbundle-timeout-ms` may shorten (or lengthen) the configured one. */
@@ -44,10 +46,18 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
       sendJson(ctx.res, 200, encodeEmbeddings(parsed.model, result, parsed.encodingFormat), { 'x-unbundle-model': modelId, 'x-unbundle-attempts': String(attempts) });
       return;
     }
-    const parsed = path === '/v1/chat/completions' ? parseChatBody(body) : parseCompletionBody(body);
+    if (path === '/v1/messages') {
+      const parsed = parseMessagesBody(body);
+      ctx.requestedModel = parsed.model;
+      const plan = chooseRoute(parsed.model, models);
+      await handleGeneration(ctx, gateway.executor, { plan, request: parsed.request, stream: parsed.stream, includeUsage: true, timeoutMs, wire: anthropicMessagesWire });
+      return;
+    }
+    const chat = path === '/v1/chat/completions';
+    const parsed = chat ? parseChatBody(body) : parseCompletionBody(body);
     ctx.requestedModel = parsed.model;
     const plan = chooseRoute(parsed.model, models);
-    await handleGeneration(ctx, gateway.executor, { plan, request: parsed.request, stream: parsed.stream, includeUsage: parsed.includeUsage, timeoutMs });
+    await handleGeneration(ctx, gateway.executor, { plan, request: parsed.request, stream: parsed.stream, includeUsage: parsed.includeUsage, timeoutMs, wire: chat ? openaiChatWire : openaiCompletionWire });
     return;
   }
 
@@ -69,5 +79,5 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
     ctx.res.setHeader('allow', postRoutes.has(path) ? 'POST' : 'GET, HEAD');
     throw new UnbundleError('UNBUNDLE_E_METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}; use ${postRoutes.has(path) ? 'POST' : 'GET'}.`);
   }
-  throw new UnbundleError('UNBUNDLE_E_NOT_FOUND', `No route ${method} ${path}. Endpoints: POST /v1/chat/completions, POST /v1/completions, POST /v1/embeddings, GET /v1/models, GET /health, GET /metrics.`);
+  throw new UnbundleError('UNBUNDLE_E_NOT_FOUND', `No route ${method} ${path}. Endpoints: POST /v1/chat/completions, POST /v1/completions, POST /v1/embeddings, POST /v1/messages, GET /v1/models, GET /health, GET /metrics.`);
 }

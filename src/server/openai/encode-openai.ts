@@ -1,5 +1,6 @@
 import type { EmbedResult, FinishReason, GenerateResult, StreamPart, Usage } from '../../backends/types.ts';
 import type { UnbundleError } from '../../errors.ts';
+import type { StreamEncoder, WireFormat } from '../wire-format.ts';
 
 /** OpenAI's usage object, or undefined when the backend could not say (unknown is not zero). */
 export function openaiUsage(usage: Usage): { prompt_tokens: number; completion_tokens: number; total_tokens: number; prompt_tokens_details?: { cached_tokens: number }; completion_tokens_details?: { reasoning_tokens: number } } | undefined {
@@ -65,7 +66,7 @@ export function encodeEmbeddings(model: string, result: EmbedResult, format: 'fl
  * Turns typed stream parts into OpenAI SSE frames for chat (`chat.completion.chunk`) or legacy
  * completions (`text_completion`). The caller writes each returned string as it comes.
  */
-export class OpenAIStreamEncoder {
+export class OpenAIStreamEncoder implements StreamEncoder {
   private usage: Usage | undefined;
   private readonly head: string;
 
@@ -133,3 +134,17 @@ export class OpenAIStreamEncoder {
     return `data: ${this.head}${choices}}\n\n`;
   }
 }
+
+/** `/v1/chat/completions` on the wire. */
+export const openaiChatWire: WireFormat = {
+  responseId: (requestId) => `chatcmpl-${requestId}`,
+  encodeResult: encodeChatCompletion,
+  streamEncoder: (id, model, created, includeUsage) => new OpenAIStreamEncoder('chat', id, model, created, includeUsage),
+};
+
+/** Legacy `/v1/completions` on the wire. */
+export const openaiCompletionWire: WireFormat = {
+  responseId: (requestId) => `cmpl-${requestId}`,
+  encodeResult: encodeTextCompletion,
+  streamEncoder: (id, model, created, includeUsage) => new OpenAIStreamEncoder('completion', id, model, created, includeUsage),
+};
