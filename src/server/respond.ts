@@ -27,7 +27,11 @@ export function sendError(ctx: RequestContext, thrown: unknown): void {
   if (!res.hasHeader('x-unbundle-model')) res.setHeader('x-unbundle-model', ctx.answeredBy ?? 'none');
   if (error.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
   if (error.code === 'UNBUNDLE_E_BODY_TOO_LARGE') res.setHeader('connection', 'close');
-  const body = isAnthropicEndpoint(ctx.endpoint) ? anthropicErrorBody(error, ctx.id) : error.toBody();
+  let body: object;
+  if (isAnthropicEndpoint(ctx.endpoint)) {
+    body = anthropicErrorBody(error, ctx.id);
+    if (!res.hasHeader('request-id')) res.setHeader('request-id', ctx.id);
+  } else body = error.toBody();
   sendJson(res, error.status, JSON.stringify(body));
 }
 

@@ -47,6 +47,8 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
       return;
     }
     if (path === '/v1/messages') {
+      // Anthropic's SDK reads `request-id` (error.requestID, message._request_id); x-request-id stays.
+      ctx.res.setHeader('request-id', ctx.id);
       const parsed = parseMessagesBody(body);
       ctx.requestedModel = parsed.model;
       const plan = chooseRoute(parsed.model, models);

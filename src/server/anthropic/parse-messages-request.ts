@@ -1,4 +1,4 @@
-import type { ChatMessage, ChatRequest, ContentPart, ToolCall, ToolChoice, ToolDefinition } from '../../backends/types.ts';
+import type { ChatMessage, ChatRequest, ContentPart, ResponseFormat, ToolCall, ToolChoice, ToolDefinition } from '../../backends/types.ts';
 import { UnbundleError } from '../../errors.ts';
 import { extraFields, invalid, isRecord, optionalBoolean, optionalInt, optionalNumber, requiredModel } from '../openai/field-reader.ts';
 
@@ -18,7 +18,11 @@ export interface ParsedMessagesBody {
 
 const knownFields = new Set([
   'model', 'messages', 'system', 'max_tokens', 'stop_sequences', 'temperature', 'top_p', 'top_k', 'tools', 'tool_choice',
-  'metadata', 'stream',
+  'metadata', 'stream', 'output_config',
+  // Options of Anthropic's own service (caching, thinking, tiers, containers, MCP): nothing to map
+  // them onto elsewhere, so they are dropped, as the OpenAI parser drops `store` or `service_tier`.
+  'cache_control', 'container', 'context_management', 'diagnostics', 'inference_geo', 'mcp_servers', 'service_tier',
+  'speed', 'thinking', 'user_profile_id', 'workspace_id',
 ]);
 
 function unsupported(param: string, message: string): UnbundleError {
@@ -181,6 +185,18 @@ function parseToolChoice(value: unknown): ToolChoice | undefined {
   throw invalid('tool_choice', "expected { type: 'auto' }, { type: 'any' }, { type: 'none' } or { type: 'tool', name }.");
 }
 
+/** `output_config.format` (structured output) → our response format; `effort` has no equivalent and is dropped. */
+function parseOutputConfig(value: unknown): ResponseFormat | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isRecord(value)) throw invalid('output_config', 'expected an object.');
+  const format = value.format;
+  if (format === undefined || format === null) return undefined;
+  if (!isRecord(format) || format.type !== 'json_schema' || !isRecord(format.schema)) {
+    throw invalid('output_config.format', "expected { type: 'json_schema', schema: { ... } }.");
+  }
+  return { type: 'json_schema', schema: format.schema, strict: true };
+}
+
 function parseStopSequences(value: unknown): string[] | undefined {
   if (value === undefined || value === null) return undefined;
   if (!Array.isArray(value) || value.length > 16 || !value.every((s) => typeof s === 'string')) {
@@ -216,6 +232,8 @@ export function parseMessagesBody(body: unknown): ParsedMessagesBody {
   if (tools) request.tools = tools;
   const toolChoice = parseToolChoice(body.tool_choice);
   if (toolChoice) request.toolChoice = toolChoice;
+  const responseFormat = parseOutputConfig(body.output_config);
+  if (responseFormat) request.responseFormat = responseFormat;
   const metadata = body.metadata;
   if (metadata !== undefined && metadata !== null) {
     if (!isRecord(metadata)) throw invalid('metadata', 'expected an object such as { user_id }.');

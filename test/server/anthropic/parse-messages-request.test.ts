@@ -144,8 +144,15 @@ describe('parseMessagesBody: Anthropic Messages request → internal chat reques
     rejects('hi', 'UNBUNDLE_E_BAD_REQUEST', undefined as unknown as string, /JSON object/);
   });
 
-  it('carries unknown top-level fields as providerOptions, like the OpenAI parser', () => {
-    const parsed = parseMessagesBody({ ...base, messages: [{ role: 'user', content: 'x' }], service_tier: 'auto', repetition_penalty: 1.1 });
-    assert.deepEqual(parsed.request.providerOptions, { service_tier: 'auto', repetition_penalty: 1.1 });
+  it('carries unknown top-level fields as providerOptions and drops Anthropic service options, like the OpenAI parser', () => {
+    const parsed = parseMessagesBody({ ...base, messages: [{ role: 'user', content: 'x' }], service_tier: 'auto', thinking: { type: 'enabled', budget_tokens: 1024 }, cache_control: { type: 'ephemeral' }, repetition_penalty: 1.1 });
+    assert.deepEqual(parsed.request.providerOptions, { repetition_penalty: 1.1 });
+  });
+
+  it('maps output_config.format (structured output) onto a JSON-schema response format', () => {
+    const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] };
+    const parsed = parseMessagesBody({ ...base, messages: [{ role: 'user', content: 'x' }], output_config: { effort: 'low', format: { type: 'json_schema', schema } } });
+    assert.deepEqual(parsed.request.responseFormat, { type: 'json_schema', schema, strict: true });
+    rejects({ ...base, messages: [{ role: 'user', content: 'x' }], output_config: { format: { type: 'json' } } }, 'UNBUNDLE_E_BAD_REQUEST', 'output_config.format', /json_schema/);
   });
 });
