@@ -5,8 +5,8 @@ import { extraFields, invalid, isRecord, optionalBoolean, optionalInt, optionalN
 /**
  * Anthropic's Messages API request (POST /v1/messages) → our internal chat request. Same policy
  * as the OpenAI parser: every documented field we can honour is translated, a valid feature we
- * cannot honour is refused with UNBUNDLE_E_UNSUPPORTED naming it, and unknown top-level fields
- * ride along as providerOptions. Per-block extras Anthropic defines for its own service
+ * cannot honour is refused with UNBUNDLE_E_UNSUPPORTED naming it, options of Anthropic's own
+ * service are dropped, and unknown top-level fields ride along as providerOptions. Per-block extras Anthropic defines for its own service
  * (cache_control, citations) are ignored, so SDK code that sets them keeps working.
  */
 
