@@ -17,4 +17,6 @@ export const commands: Record<string, () => Promise<Command>> = {
   'tune import': async () => (await import('./tune-import-command.ts')).tuneImportCommand,
   'tune data': async () => (await import('./tune-data-command.ts')).tuneDataCommand,
   'tune export': async () => (await import('./tune-export-command.ts')).tuneExportCommand,
+  'tune list': async () => (await import('./tune-list-command.ts')).tuneListCommand,
+  'tune register': async () => (await import('./tune-register-command.ts')).tuneRegisterCommand,
 };
