@@ -15,4 +15,8 @@ export const commands: Record<string, () => Promise<Command>> = {
   'route explain': async () => (await import('./route-explain-command.ts')).routeExplainCommand,
   'tune train': async () => (await import('./tune-train-command.ts')).tuneTrainCommand,
   'tune import': async () => (await import('./tune-import-command.ts')).tuneImportCommand,
+  'tune data': async () => (await import('./tune-data-command.ts')).tuneDataCommand,
+  'tune export': async () => (await import('./tune-export-command.ts')).tuneExportCommand,
+  'tune list': async () => (await import('./tune-list-command.ts')).tuneListCommand,
+  'tune register': async () => (await import('./tune-register-command.ts')).tuneRegisterCommand,
 };

@@ -3,6 +3,7 @@ import { UnbundleError } from '../errors.ts';
 import { writeGgufAdapter } from '../tune/adapter/gguf-adapter.ts';
 import { importPeftAdapter } from '../tune/adapter/peft-import.ts';
 import { loraFactors } from '../tune/model/lora.ts';
+import { AdapterRegistry } from '../tune/registry/adapter-registry.ts';
 import { parseCommandArgs, type Command } from './command.ts';
 
 export const tuneImportCommand: Command = {
@@ -18,9 +19,11 @@ Options:
   --base FILE     the GGUF base model the adapter was trained for       (required)
   --out FILE      the GGUF adapter to write                              (required)
   --config FILE   adapter_config.json (default: next to the safetensors file)
+  --register NAME add the converted adapter to the registry as NAME@<next version>
+  --registry DIR  the registry folder (default $UNBUNDLE_DATA_DIR/adapters)
 `,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs('tune import', argv, { base: { type: 'string' }, out: { type: 'string' }, config: { type: 'string' } }, true);
+    const { values, positionals } = parseCommandArgs('tune import', argv, { base: { type: 'string' }, out: { type: 'string' }, config: { type: 'string' }, register: { type: 'string' }, registry: { type: 'string' } }, true);
     const source = positionals[0];
     if (!source || positionals.length > 1) throw new UnbundleError('UNBUNDLE_E_USAGE', 'unbundle tune import: give exactly one adapter_model.safetensors file. Run "unbundle tune import --help" for usage.');
     for (const required of ['base', 'out'] as const) {
@@ -32,6 +35,11 @@ Options:
     const bytes = writeGgufAdapter(file(values.out!), adapter, { name: `LoRA imported from ${path.basename(source)}`, ...(baseModelName ? { baseModelName } : {}) });
     const ranks = [...new Set(factors.map((f) => f.factor.rank))].join(', ');
     io.stdout.write(`adapter: ${file(values.out!)} (${bytes} bytes)\n${factors.length} LoRA pairs over ${new Set(factors.map((f) => f.projection)).size} projection kinds; rank ${ranks}; alpha ${adapter.alpha}\n`);
+    if (values.register) {
+      const registry = values.registry ? new AdapterRegistry(file(values.registry)) : AdapterRegistry.at(io.env, io.cwd);
+      const meta = await registry.register({ name: values.register, source: 'imported', adapterFile: file(values.out!), baseFile: file(values.base!), hyperparameters: { alpha: adapter.alpha, ranks } });
+      io.stdout.write(`registered: ${meta.name}@${meta.version} (${meta.file})\n`);
+    }
     return 0;
   },
 };

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { UnbundleError } from '../errors.ts';
 import { numberFlag, parseTrainFlags } from '../tune/parse-train-flags.ts';
 import { runTuneTrain } from '../tune/run-tune-train.ts';
+import { AdapterRegistry } from '../tune/registry/adapter-registry.ts';
 import { formatDuration, progressPrinter } from '../tune/train/progress-line.ts';
 import { parseCommandArgs, type Command } from './command.ts';
 
@@ -42,6 +43,8 @@ Options:
   --max-steps N        stop after N optimizer steps in total (saves a checkpoint)
   --max-minutes M      stop after M minutes (saves a checkpoint)
   --peft DIR           also write a Hugging Face PEFT adapter folder
+  --register NAME      add the adapter to the registry as NAME@<next version> ("tune list")
+  --registry DIR       the registry folder (default $UNBUNDLE_DATA_DIR/adapters)
 `,
   async run(argv, io) {
     const { values } = parseCommandArgs('tune train', argv, {
@@ -50,6 +53,7 @@ Options:
       lr: { type: 'string' }, warmup: { type: 'string' }, batch: { type: 'string' }, 'grad-accum': { type: 'string' }, 'weight-decay': { type: 'string' },
       'max-grad-norm': { type: 'string' }, 'max-length': { type: 'string' }, seed: { type: 'string' }, checkpoint: { type: 'string' }, resume: { type: 'string' },
       'max-steps': { type: 'string' }, 'max-minutes': { type: 'string' }, peft: { type: 'string' },
+      register: { type: 'string' }, registry: { type: 'string' },
     });
     for (const required of ['base', 'data', 'out'] as const) {
       if (!values[required]) throw new UnbundleError('UNBUNDLE_E_USAGE', `unbundle tune train: --${required} is required. Run "unbundle tune train --help" for usage.`);
@@ -87,6 +91,20 @@ Options:
         `time: ${formatDuration(result.seconds)}; ${Math.round(result.tokensPerSecond)} tokens/s`,
       ];
       if (report.peftFiles) lines.push(`peft: ${report.peftFiles.safetensors}`);
+      if (values.register && result.completed) {
+        const registry = values.registry ? new AdapterRegistry(path.resolve(io.cwd, values.registry)) : AdapterRegistry.at(io.env, io.cwd);
+        const meta = await registry.register({
+          name: values.register,
+          source: 'trained',
+          adapterFile: report.adapterFile,
+          baseFile: file(values.base)!,
+          dataFile: file(values.data)!,
+          dataset: { trainExamples: report.trainExamples, validationExamples: report.validationExamples },
+          hyperparameters: { ...settings, maxLength: numberFlag('max-length', values['max-length'], 2, 1 << 20, true) ?? 256 },
+          ...(result.validationLosses.length > 0 ? { validationLoss: result.validationLosses.at(-1)! } : {}),
+        });
+        lines.push(`registered: ${meta.name}@${meta.version} (${meta.file})`);
+      } else if (values.register) lines.push(`not registered: the run stopped early (${result.stoppedBecause}); finish it with --resume, then register`);
       io.stdout.write(`${lines.join('\n')}\n`);
       return result.stoppedBecause === 'aborted' ? 1 : 0;
     } finally {

@@ -10,7 +10,7 @@ import { commonPrefix, type TuneTokenizer } from './tune-tokenizer.ts';
  * prompt formatted exactly as the llama.cpp backend will format it when serving.
  */
 
-interface Sequence {
+export interface Sequence {
   tokens: number[];
   /** scored[i]: whether tokens[i] is a prediction target. */
   scored: boolean[];
@@ -31,7 +31,8 @@ function splitTokens(tokenizer: TuneTokenizer, prompt: string, completion: strin
   return [full.slice(0, shared), full.slice(shared)];
 }
 
-function sequencesOf(record: DatasetRecord, tokenizer: TuneTokenizer): Sequence[] {
+/** The token sequences a record trains as (one per assistant turn for chats), before windowing. */
+export function sequencesOf(record: DatasetRecord, tokenizer: TuneTokenizer): Sequence[] {
   switch (record.kind) {
     case 'text':
       return [sequenceOf(tokenizer, [], tokenizer.tokenize(record.text), true)];

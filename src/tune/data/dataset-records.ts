@@ -28,6 +28,7 @@ function parseRecord(value: unknown, line: number): DatasetRecord | string {
       if (typeof message !== 'object' || message === null) return `messages[${i}] must be an object`;
       if (typeof message.role !== 'string' || !roles.has(message.role)) return `messages[${i}].role must be one of system, user, assistant, tool`;
       if (typeof message.content !== 'string') return `messages[${i}].content must be a string`;
+      if (message.weight !== undefined && message.weight !== 0 && message.weight !== 1) return `messages[${i}].weight must be 0 or 1 (OpenAI's fine-tuning format)`;
       messages.push({ role: message.role as ChatMessage['role'], content: message.content });
     }
     if (!messages.some((m) => m.role === 'assistant')) return 'the conversation has no assistant message to learn from';
@@ -45,10 +46,17 @@ function parseRecord(value: unknown, line: number): DatasetRecord | string {
   return 'expected "messages", "prompt"/"completion" or "text"';
 }
 
-export function parseDataset(content: string, format: 'jsonl' | 'text', source: string): DatasetRecord[] {
+/** A line that could not be read, with the reason; the file is reported in one pass. */
+export interface LineProblem {
+  line: number;
+  message: string;
+}
+
+/** Parses every line, collecting bad lines instead of stopping at the first (the data commands' --skip-invalid). */
+export function parseDatasetLines(content: string, format: 'jsonl' | 'text'): { records: DatasetRecord[]; problems: LineProblem[] } {
   const lines = content.replace(/^\ufeff/, '').split(/\r?\n/);
   const records: DatasetRecord[] = [];
-  const problems: string[] = [];
+  const problems: LineProblem[] = [];
   for (let i = 0; i < lines.length; i++) {
     const text = lines[i]!;
     if (text.trim() === '') continue;
@@ -60,17 +68,27 @@ export function parseDataset(content: string, format: 'jsonl' | 'text', source: 
     try {
       value = JSON.parse(text);
     } catch (error) {
-      problems.push(`line ${i + 1}: not valid JSON (${(error as Error).message})`);
+      problems.push({ line: i + 1, message: `not valid JSON (${(error as Error).message})` });
       continue;
     }
     const parsed = parseRecord(value, i + 1);
-    if (typeof parsed === 'string') problems.push(`line ${i + 1}: ${parsed}`);
+    if (typeof parsed === 'string') problems.push({ line: i + 1, message: parsed });
     else records.push(parsed);
   }
+  return { records, problems };
+}
+
+/** "file has N bad lines: line 3: ..., line 9: ..." with at most ten shown. */
+export function describeProblems(source: string, problems: readonly LineProblem[]): string {
+  const shown = problems.slice(0, 10).map((p) => `line ${p.line}: ${p.message}`).join('\n  ');
+  const more = problems.length > 10 ? `\n  ... and ${problems.length - 10} more` : '';
+  return `${source} has ${problems.length} bad line${problems.length === 1 ? '' : 's'}:\n  ${shown}${more}`;
+}
+
+export function parseDataset(content: string, format: 'jsonl' | 'text', source: string): DatasetRecord[] {
+  const { records, problems } = parseDatasetLines(content, format);
   if (problems.length > 0) {
-    const shown = problems.slice(0, 10).join('\n  ');
-    const more = problems.length > 10 ? `\n  ... and ${problems.length - 10} more` : '';
-    throw new UnbundleError('UNBUNDLE_E_DATA', `${source} has ${problems.length} bad line${problems.length === 1 ? '' : 's'}:\n  ${shown}${more}\nFix or remove them and run again.`);
+    throw new UnbundleError('UNBUNDLE_E_DATA', `${describeProblems(source, problems)}\nFix or remove them and run again.`);
   }
   if (records.length === 0) throw new UnbundleError('UNBUNDLE_E_DATA', `${source} holds no examples.`);
   return records;
