@@ -19,4 +19,6 @@ export const commands: Record<string, () => Promise<Command>> = {
   'tune export': async () => (await import('./tune-export-command.ts')).tuneExportCommand,
   'tune list': async () => (await import('./tune-list-command.ts')).tuneListCommand,
   'tune register': async () => (await import('./tune-register-command.ts')).tuneRegisterCommand,
+  'tune promote': async () => (await import('./tune-promote-command.ts')).tunePromoteCommand,
+  'tune rollback': async () => (await import('./tune-promote-command.ts')).tuneRollbackCommand,
 };
