@@ -1,5 +1,6 @@
 import { parseDataUrl } from '../http/data-url.ts';
 import { argumentsObject } from '../http/tool-arguments.ts';
+import { signatureOf } from './gemini-response.ts';
 import type { ChatMessage, ContentPart, GenerateRequest, ToolChoice } from '../types.ts';
 
 /**
@@ -63,7 +64,12 @@ function toParts(message: ChatMessage): Json[] {
     ? message.content === '' ? [] : [{ text: message.content }]
     : message.content.map(toPart);
   if (message.role === 'assistant') {
-    for (const call of message.toolCalls ?? []) parts.push({ functionCall: { name: call.name, args: argumentsObject(call.arguments) } });
+    for (const call of message.toolCalls ?? []) {
+      const part: Json = { functionCall: { name: call.name, args: argumentsObject(call.arguments) } };
+      const signature = signatureOf(call.id);
+      if (signature !== undefined) part.thoughtSignature = signature;
+      parts.push(part);
+    }
   }
   // Gemini rejects a Content with no parts; an empty turn still says "nothing was said".
   return parts.length > 0 ? parts : [{ text: '' }];

@@ -8,6 +8,15 @@ import type { FinishReason, GenerateResult, ToolCall, Usage } from '../types.ts'
 
 /** Gemini's GenerateContentResponse → our result types (Gemini API reference). */
 
+/** Tool-call ids that carry a Gemini thought signature: `gsig_<index>.<signature>`. */
+export const signedCallPrefix = 'gsig_';
+const signedCallId = /^gsig_\d+\.(.+)$/s;
+
+/** The thought signature carried in a call id, if any. */
+export function signatureOf(callId: string): string | undefined {
+  return signedCallId.exec(callId)?.[1];
+}
+
 const finishReasons: Record<string, FinishReason> = {
   STOP: 'stop',
   FINISH_REASON_UNSPECIFIED: 'stop',
@@ -64,7 +73,11 @@ export function readParts(parts: unknown, firstCallIndex: number): { text: strin
     if (typeof part.text === 'string') text += part.text;
     const call = part.functionCall;
     if (isRecord(call) && typeof call.name === 'string') {
-      toolCalls.push({ id: toolCallId('call', firstCallIndex + toolCalls.length, call.id), name: call.name, arguments: JSON.stringify(call.args ?? {}) });
+      const index = firstCallIndex + toolCalls.length;
+      // Thinking models sign their calls and want the signature back with the call next turn; the
+      // OpenAI wire format has no field for it, but clients echo the call id verbatim.
+      const id = typeof part.thoughtSignature === 'string' && part.thoughtSignature !== '' ? `${signedCallPrefix}${index}.${part.thoughtSignature}` : toolCallId('call', index, call.id);
+      toolCalls.push({ id, name: call.name, arguments: JSON.stringify(call.args ?? {}) });
     }
   }
   return { text, toolCalls };
