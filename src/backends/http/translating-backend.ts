@@ -1,6 +1,7 @@
 import { UnbundleError } from '../../errors.ts';
 import type { Backend, BackendKind, BackendState } from '../backend.ts';
 import { parseJson } from '../openai-compatible/openai-response.ts';
+import { SseParser } from '../sse.ts';
 import type { GenerateRequest, GenerateResult, StreamPart } from '../types.ts';
 import type { UpstreamClient } from './upstream-client.ts';
 
@@ -66,9 +67,19 @@ export class TranslatingBackend implements Backend {
         return;
       }
       const reader = this.dialect.reader();
-      for await (const event of this.client.events(response.body, signal)) {
-        const parts = reader.read(event.data, event.event);
-        for (let i = 0; i < parts.length; i++) yield parts[i]!;
+      const parser = new SseParser();
+      try {
+        // Leaving this loop early (an error, or the caller stopping) destroys the body and the socket.
+        for await (const chunk of response.body as AsyncIterable<Buffer>) {
+          const events = parser.push(chunk);
+          for (let i = 0; i < events.length; i++) {
+            const parts = reader.read(events[i]!.data, events[i]!.event);
+            for (let j = 0; j < parts.length; j++) yield parts[j]!;
+          }
+        }
+        for (const event of parser.end()) yield* reader.read(event.data, event.event);
+      } catch (error) {
+        throw error instanceof UnbundleError ? error : this.client.bodyError(error, signal);
       }
       yield* reader.finish();
     } catch (error) {

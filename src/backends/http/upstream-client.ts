@@ -4,8 +4,6 @@ import { UnbundleError } from '../../errors.ts';
 import { errorFromTransport, isConnectFailure } from '../openai-compatible/upstream-errors.ts';
 import type { TransportPhase } from '../openai-compatible/upstream-errors.ts';
 import type { BackendState } from '../backend.ts';
-import { SseParser } from '../sse.ts';
-import type { SseEvent } from '../sse.ts';
 
 type Body = Dispatcher.ResponseData['body'];
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
@@ -29,7 +27,7 @@ const errorBodyLimit = 64 * 1024;
 
 /**
  * The HTTP side of the translating adapters (Anthropic, Gemini): one keep-alive undici Pool per
- * model, JSON POSTs, bodies read as text or as SSE events, and transport failures mapped to the
+ * model, JSON POSTs, bodies read as text, and transport failures mapped to the
  * same error codes the OpenAI-compatible backend uses, so the executor treats every provider alike.
  */
 export class UpstreamClient {
@@ -94,28 +92,6 @@ export class UpstreamClient {
     return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
   }
 
-  /** The body's Server-Sent Events as they arrive; leaving the loop early closes the socket. */
-  async *events(body: Body, signal: AbortSignal): AsyncGenerator<SseEvent> {
-    const parser = new SseParser();
-    const iterator = (body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-    try {
-      for (;;) {
-        let next: IteratorResult<Buffer>;
-        try {
-          next = await iterator.next();
-        } catch (error) {
-          throw this.failure(error, 'body', signal);
-        }
-        if (next.done) break;
-        const events = parser.push(next.value);
-        for (let i = 0; i < events.length; i++) yield events[i]!;
-      }
-      yield* parser.end();
-    } finally {
-      await iterator.return?.();
-    }
-  }
-
   state(): BackendState {
     const state: BackendState = { status: this.closed ? 'unloaded' : this.connectFailed ? 'error' : 'ready', active: this.active, queued: 0 };
     if (this.lastError !== undefined) state.lastError = this.lastError;
@@ -133,6 +109,11 @@ export class UpstreamClient {
     this.closed = true;
     if (this.active > 0) await this.pool.destroy(new UnbundleError('UNBUNDLE_E_SHUTTING_DOWN', `Model "${this.options.modelId}" is shutting down.`));
     else await this.pool.close();
+  }
+
+  /** A failure while reading a body (a socket reset, a stall) as the error the executor acts on. */
+  bodyError(error: unknown, signal: AbortSignal): UnbundleError {
+    return this.failure(error, 'body', signal);
   }
 
   private failure(error: unknown, phase: TransportPhase, signal: AbortSignal): UnbundleError {
