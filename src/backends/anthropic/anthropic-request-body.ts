@@ -32,6 +32,8 @@ export function toAnthropicBody(request: GenerateRequest, options: AnthropicBody
     }
     const role = message.role === 'assistant' ? 'assistant' : 'user';
     const blocks = toBlocks(message);
+    // An empty assistant turn (no text, no calls) says nothing, and Anthropic rejects empty content.
+    if (blocks.length === 0 && role === 'assistant') continue;
     const last = turns[turns.length - 1];
     if (last !== undefined && last.role === role) last.content.push(...blocks);
     else turns.push({ role, content: blocks });

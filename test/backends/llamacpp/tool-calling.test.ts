@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { LlamaRuntime } from '../../../src/backends/llamacpp/llama-runtime.ts';
 import { LlamacppBackend } from '../../../src/backends/llamacpp/llamacpp-backend.ts';
 import { planToolUse, readToolAnswer } from '../../../src/backends/llamacpp/tool-calling.ts';
 import type { ChatRequest, StreamPart, ToolDefinition } from '../../../src/backends/types.ts';
+import { writeGgufWithMetadata } from './gguf-with-metadata.ts';
 import { modelConfig, never, sharedModel } from './test-models.ts';
 
 /**
@@ -89,6 +93,21 @@ describe('tool calling on a local model', { timeout: 120_000 }, () => {
     }
     const shorter = await stories.generate({ ...asked, toolChoice: 'auto' }, never);
     assert.ok((result.usage.inputTokens ?? 0) > (shorter.usage.inputTokens ?? 0) + 10, 'history with the call and its result is rendered');
+  });
+
+  test('a model with a chat template: the call goes through its template, still grammar-bound', async () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'unbundle-tools-'));
+    const file = path.join(tmp, 'stories-templated.gguf');
+    writeGgufWithMetadata(sharedModel('stories260K.gguf'), file, { 'tokenizer.chat_template': "{% for message in messages %}{{ message['content'] }}{% endfor %}" });
+    const templated = new LlamacppBackend(modelConfig({ id: 'templated', path: file, contextSize: 1024 }), runtime);
+    try {
+      const result = await templated.generate({ ...asked, toolChoice: { name: 'get_weather' } }, never);
+      assert.equal(result.finishReason, 'tool_calls');
+      assertWeatherCall(result.toolCalls[0]!);
+    } finally {
+      await templated.close();
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   test('tool_choice none ignores the tools; a named tool that does not exist is a bad request', async () => {

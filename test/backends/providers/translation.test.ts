@@ -36,8 +36,10 @@ test('anthropic: a completion request becomes one user turn; several system mess
   assert.deepEqual(toAnthropicBody({ kind: 'completion', prompt: 'Once upon', maxTokens: 9 }, { ...options, stream: true }), {
     model: 'claude', max_tokens: 9, messages: [{ role: 'user', content: 'Once upon' }], stream: true,
   });
-  const body = toAnthropicBody({ kind: 'chat', messages: [{ role: 'system', content: 'A.' }, { role: 'system', content: 'B.' }, { role: 'user', content: 'hi' }] }, options);
+  const body = toAnthropicBody({ kind: 'chat', messages: [{ role: 'system', content: 'A.' }, { role: 'system', content: 'B.' }, { role: 'user', content: 'hi' }, { role: 'assistant', content: '' }, { role: 'user', content: 'there' }] }, options);
   assert.equal(body.system, 'A.\n\nB.');
+  // The empty assistant turn is dropped and the two user turns become one.
+  assert.deepEqual(body.messages, [{ role: 'user', content: [{ type: 'text', text: 'hi' }, { type: 'text', text: 'there' }] }]);
 });
 
 test('anthropic: tool_choice none / named, and json response_format is refused clearly', () => {
