@@ -28,8 +28,8 @@ export interface FakeAnswer {
 
 export type FakeBehavior =
   | ({ kind: 'ok' } & FakeAnswer)
-  /** The provider's error body with this status (or a custom body). */
-  | { kind: 'error'; status: number; body?: unknown; headers?: Record<string, string> }
+  /** The provider's error body with this status, or one picked at random per request from a list (or a custom body). */
+  | { kind: 'error'; status: number | number[]; body?: unknown; headers?: Record<string, string> }
   /** Reads the request, never answers. */
   | { kind: 'hang' }
   /** Destroys the socket once the request is read. */
@@ -99,7 +99,7 @@ export interface FakeUpstream {
   close(): Promise<void>;
 }
 
-const shorthand = /^(ok|error|hang|reset|drip|cut|malformed|framing|fixture)(?::([\w.-]+))?$/;
+const shorthand = /^(ok|error|hang|reset|drip|cut|malformed|framing|fixture)(?::([\w.,-]+))?$/;
 
 export function parseFakeBehavior(text: string): FakeBehavior {
   if (text.startsWith('{')) return JSON.parse(text) as FakeBehavior;
@@ -108,7 +108,8 @@ export function parseFakeBehavior(text: string): FakeBehavior {
   const arg = match[2];
   switch (match[1]) {
     case 'error':
-      return { kind: 'error', status: arg === undefined ? 500 : Number(arg) };
+      // error:503 or a list to pick from at random per request, error:429,500,503,529
+      return { kind: 'error', status: arg === undefined ? 500 : arg.includes(',') ? arg.split(',').map(Number) : Number(arg) };
     case 'drip':
       return { kind: 'drip', intervalMs: arg === undefined ? 10 : Number(arg) };
     case 'cut':
@@ -207,8 +208,9 @@ export async function startFakeUpstream<Call>(wire: WireFormat<Call>, options: {
     if (behavior.kind === 'hang') return;
     if (behavior.kind === 'reset') return void req.socket.destroy();
     if (behavior.kind === 'error') {
-      const errorBody = behavior.body === undefined ? wire.errorBody(behavior.status, `fake upstream error ${behavior.status}`) : typeof behavior.body === 'string' ? behavior.body : JSON.stringify(behavior.body);
-      return void res.writeHead(behavior.status, { ...jsonHeaders, ...behavior.headers }).end(errorBody);
+      const status = Array.isArray(behavior.status) ? behavior.status[Math.floor(Math.random() * behavior.status.length)]! : behavior.status;
+      const errorBody = behavior.body === undefined ? wire.errorBody(status, `fake upstream error ${status}`) : typeof behavior.body === 'string' ? behavior.body : JSON.stringify(behavior.body);
+      return void res.writeHead(status, { ...jsonHeaders, ...behavior.headers }).end(errorBody);
     }
     const relative = url.pathname.startsWith(options.basePath) ? url.pathname.slice(options.basePath.length) : url.pathname;
     const call = wire.route(req.method ?? 'GET', relative, url.searchParams, body);

@@ -166,6 +166,19 @@ for (const [provider, setup] of Object.entries(providers)) {
       assert.equal(error.code, 'UNBUNDLE_E_UPSTREAM_MALFORMED');
     });
 
+    test('x-fake-behavior header: an error status picked from a list, per request', async () => {
+      const config = portfolioFromObject({ models: [{ id: 'h', backend: provider, baseURL: fake.url, headers: { 'x-fake-behavior': 'error:429,529' } }] }).models[0]!;
+      const flaky = await createBackend(config, { env: { [setup.env]: 'k' }, llamaRuntime: () => Promise.reject(new Error('not used')) });
+      try {
+        const codes = new Set<string>();
+        for (let i = 0; i < 12; i++) codes.add((await failure(() => flaky.generate(request, never))).code);
+        assert.ok([...codes].every((code) => code === 'UNBUNDLE_E_UPSTREAM_RATE_LIMITED' || code === 'UNBUNDLE_E_UPSTREAM_SERVER'), [...codes].join());
+        assert.ok(fake.requests.at(-1)!.headers['x-fake-behavior'] === 'error:429,529');
+      } finally {
+        await flaky.close();
+      }
+    });
+
     test('a script of behaviours, one per request', async () => {
       use({ kind: 'ok' });
       fake.setScript([{ kind: 'error', status: 503 }, { kind: 'ok', text: 'second' }]);
