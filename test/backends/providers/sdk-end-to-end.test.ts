@@ -4,6 +4,7 @@ import OpenAI from 'openai';
 import type { ChatCompletionTool } from 'openai/resources/chat/completions';
 import { startFakeAnthropicUpstream } from '../../fakes/fake-anthropic-upstream.ts';
 import { startFakeGeminiUpstream } from '../../fakes/fake-gemini-upstream.ts';
+import { startFakeOpenAIUpstream, type FakeOpenAIUpstream } from '../../fakes/fake-openai-upstream.ts';
 import type { FakeUpstream } from '../../fakes/fake-upstream-server.ts';
 import { startGatewayFromConfig, type StartedGateway } from '../../helpers/start-gateway.ts';
 import { sharedModel } from '../llamacpp/test-models.ts';
@@ -20,9 +21,10 @@ const tools: ChatCompletionTool[] = [{
 }];
 const fakeCall = [{ id: 'call_fake_1', name: 'get_weather', input: { city: 'Oslo' } }];
 
-describe('openai SDK → unbundle → anthropic, gemini and local models', { timeout: 120_000 }, () => {
+describe('openai SDK → unbundle → anthropic, gemini, openai-compatible and local models', { timeout: 120_000 }, () => {
   let anthropic: FakeUpstream;
   let gemini: FakeUpstream;
+  let openai: FakeOpenAIUpstream;
   let started: StartedGateway;
   let client: OpenAI;
   const saved = { a: process.env.ANTHROPIC_API_KEY, g: process.env.GEMINI_API_KEY };
@@ -30,12 +32,14 @@ describe('openai SDK → unbundle → anthropic, gemini and local models', { tim
   before(async () => {
     anthropic = await startFakeAnthropicUpstream();
     gemini = await startFakeGeminiUpstream();
+    openai = await startFakeOpenAIUpstream();
     process.env.ANTHROPIC_API_KEY = 'sk-ant-test';
     process.env.GEMINI_API_KEY = 'gem-test';
     started = await startGatewayFromConfig({
       models: [
         { id: 'claude', backend: 'anthropic', baseURL: anthropic.url, model: 'claude-sonnet-4-0' },
         { id: 'gemini', backend: 'gemini', baseURL: gemini.url, model: 'gemini-2.5-flash' },
+        { id: 'gpt', backend: 'openai-compatible', provider: 'openai', baseURL: openai.url, apiKeyEnv: 'GEMINI_API_KEY', model: 'gpt-4o-mini' },
         { id: 'stories', backend: 'llamacpp', path: sharedModel('stories260K.gguf'), threads: 1, contextSize: 1024, parallel: 1 },
       ],
     });
@@ -45,6 +49,7 @@ describe('openai SDK → unbundle → anthropic, gemini and local models', { tim
     await started.close();
     await anthropic.close();
     await gemini.close();
+    await openai.close();
     if (saved.a === undefined) delete process.env.ANTHROPIC_API_KEY;
     else process.env.ANTHROPIC_API_KEY = saved.a;
     if (saved.g === undefined) delete process.env.GEMINI_API_KEY;
@@ -148,6 +153,25 @@ describe('openai SDK → unbundle → anthropic, gemini and local models', { tim
       assert.equal(finished, false, 'a cut stream must never look finished');
     });
   }
+
+  test('gpt (openai-compatible via the openai preset): tool calls pass through, non-stream and stream', async () => {
+    openai.setBehavior({ kind: 'ok', text: '', toolCalls: [{ id: 'call_up_1', name: 'get_weather', arguments: '{"city":"Rome"}' }] });
+    const completion = await client.chat.completions.create({ model: 'gpt', messages: [{ role: 'user', content: 'Weather in Rome?' }], tools });
+    const call = completion.choices[0]!.message.tool_calls![0]!;
+    assert.ok(call.type === 'function');
+    assert.deepEqual({ id: call.id, name: call.function.name, arguments: call.function.arguments }, { id: 'call_up_1', name: 'get_weather', arguments: '{"city":"Rome"}' });
+    assert.equal(completion.choices[0]!.finish_reason, 'tool_calls');
+    assert.deepEqual((openai.requests.at(-1)!.body as { tools: unknown }).tools, tools);
+    const stream = await client.chat.completions.create({ model: 'gpt', messages: [{ role: 'user', content: 'Weather in Rome?' }], tools, stream: true });
+    let args = '';
+    let finish: string | null = null;
+    for await (const chunk of stream) {
+      for (const delta of chunk.choices[0]?.delta.tool_calls ?? []) args += delta.function?.arguments ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    assert.deepEqual(JSON.parse(args), { city: 'Rome' });
+    assert.equal(finish, 'tool_calls');
+  });
 
   test('stories (local GGUF): a grammar-forced tool call, non-stream and stream', async () => {
     const completion = await client.chat.completions.create({ model: 'stories', messages: [{ role: 'user', content: 'Weather in Oslo?' }], tools, tool_choice: { type: 'function', function: { name: 'get_weather' } }, temperature: 0, max_tokens: 60 });
