@@ -122,10 +122,15 @@ export const geminiModelSchema = z.strictObject({
   ...httpUpstreamFields,
 });
 
-export const modelSchema = z.preprocess(
-  withProviderPreset,
-  z.discriminatedUnion('backend', [llamacppModelSchema, openaiCompatibleModelSchema, anthropicModelSchema, geminiModelSchema]),
-);
+const modelUnion = z.discriminatedUnion('backend', [llamacppModelSchema, openaiCompatibleModelSchema, anthropicModelSchema, geminiModelSchema]);
+
+/** What a model entry may look like before presets apply: with a `provider`, baseURL is optional. */
+type ModelInput =
+  | Exclude<z.input<typeof modelUnion>, { backend: 'openai-compatible' }>
+  | (Omit<z.input<typeof openaiCompatibleModelSchema>, 'baseURL'> & { baseURL?: string });
+
+// The preprocess step would make the input type `unknown`; state it, so typed configs stay checked.
+export const modelSchema = z.preprocess(withProviderPreset, modelUnion) as unknown as z.ZodType<z.output<typeof modelUnion>, ModelInput>;
 
 export const portfolioSchema = z
   .strictObject({
