@@ -2,7 +2,7 @@ import type { EmbedRequest, EmbedResult, GenerateRequest, GenerateResult, Stream
 
 /**
  * The one contract every model backend implements: in-process llama.cpp, any OpenAI-compatible
- * HTTP server, and (later) translating adapters for Anthropic and Gemini. Backends do I/O and
+ * HTTP server, and the translating adapters for Anthropic and Gemini. Backends do I/O and
  * translation only; which backend answers, and what happens when it fails, is decided elsewhere.
  */
 export interface Backend {
@@ -25,7 +25,7 @@ export interface Backend {
   close(): Promise<void>;
 }
 
-export const backendKinds = ['llamacpp', 'openai-compatible'] as const;
+export const backendKinds = ['llamacpp', 'openai-compatible', 'anthropic', 'gemini'] as const;
 export type BackendKind = (typeof backendKinds)[number];
 
 export type BackendStatus = 'unloaded' | 'loading' | 'ready' | 'error';

@@ -1,4 +1,4 @@
-import type { LlamacppModelConfig, ModelConfig, OpenAICompatibleModelConfig } from '../portfolio/schema.ts';
+import type { AnthropicModelConfig, GeminiModelConfig, LlamacppModelConfig, ModelConfig, OpenAICompatibleModelConfig } from '../portfolio/schema.ts';
 import type { Backend, BackendKind } from './backend.ts';
 import type { LlamaRuntime } from './llamacpp/llama-runtime.ts';
 
@@ -20,6 +20,14 @@ const factories = {
     const { OpenAICompatibleBackend } = await import('./openai-compatible/openai-compatible-backend.ts');
     return new OpenAICompatibleBackend(config, deps.env);
   }) satisfies Factory<OpenAICompatibleModelConfig>,
+  anthropic: (async (config, deps) => {
+    const { createAnthropicBackend } = await import('./anthropic/anthropic-backend.ts');
+    return createAnthropicBackend(config, deps.env);
+  }) satisfies Factory<AnthropicModelConfig>,
+  gemini: (async (config, deps) => {
+    const { createGeminiBackend } = await import('./gemini/gemini-backend.ts');
+    return createGeminiBackend(config, deps.env);
+  }) satisfies Factory<GeminiModelConfig>,
 } satisfies Record<BackendKind, Factory<never>>;
 
 export function createBackend(config: ModelConfig, deps: BackendDeps): Promise<Backend> {
@@ -28,5 +36,9 @@ export function createBackend(config: ModelConfig, deps: BackendDeps): Promise<B
       return factories.llamacpp(config, deps);
     case 'openai-compatible':
       return factories['openai-compatible'](config, deps);
+    case 'anthropic':
+      return factories.anthropic(config, deps);
+    case 'gemini':
+      return factories.gemini(config, deps);
   }
 }

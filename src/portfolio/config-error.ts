@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { UnbundleError } from '../errors.ts';
-import { llamacppModelSchema, openaiCompatibleModelSchema, portfolioSchema, serverSchema } from './schema.ts';
+import { openaiCompatibleProviderNames } from './provider-presets.ts';
+import { anthropicModelSchema, geminiModelSchema, llamacppModelSchema, openaiCompatibleModelSchema, portfolioSchema, serverSchema } from './schema.ts';
 
 /** Keys accepted at each place in the config, for "did you mean" hints. */
 function knownKeysAt(path: PropertyKey[], raw: unknown): string[] | undefined {
@@ -10,6 +11,8 @@ function knownKeysAt(path: PropertyKey[], raw: unknown): string[] | undefined {
     const model = (raw as { models?: Array<{ backend?: unknown }> } | undefined)?.models?.[path[1]];
     if (model?.backend === 'llamacpp') return Object.keys(llamacppModelSchema.shape);
     if (model?.backend === 'openai-compatible') return Object.keys(openaiCompatibleModelSchema.shape);
+    if (model?.backend === 'anthropic') return Object.keys(anthropicModelSchema.shape);
+    if (model?.backend === 'gemini') return Object.keys(geminiModelSchema.shape);
   }
   return undefined;
 }
@@ -100,6 +103,9 @@ export function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
     case 'invalid_type': {
       const value = valueAt(raw, issue.path);
       const article = /^[aeiou]/.test(issue.expected) ? 'an' : 'a';
+      if (value === undefined && issue.path.at(-1) === 'baseURL') {
+        return `${where}: missing — set baseURL to the API root (e.g. http://127.0.0.1:8000/v1), or name a provider (${openaiCompatibleProviderNames.join(', ')}) to use its default`;
+      }
       if (value === undefined) return `${where}: missing — this field is required (${article} ${issue.expected})`;
       return `${where}: expected ${article} ${issue.expected}, got ${describeReceived(value)}`;
     }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { costConfigIssues, ledgerSchema, modelCostFields } from '../ledger/cost-schema.ts';
+import { openaiCompatibleProviderNames, withProviderPreset } from './provider-presets.ts';
 
 /**
  * The portfolio config: one zod schema whose inferred type *is* the config type. Every object is
@@ -69,14 +70,8 @@ export const llamacppModelSchema = z.strictObject({
   defaultMaxTokens: positiveInt.default(512),
 });
 
-export const openaiCompatibleModelSchema = z.strictObject({
-  ...commonModelFields,
-  backend: z.literal('openai-compatible'),
-  baseURL: z.url({ message: 'must be a full URL such as http://127.0.0.1:8000/v1' }),
-  apiKeyEnv: envName.optional(),
-  /** Name sent upstream; default: the id. */
-  model: z.string().min(1).optional(),
-  zone: zone.default('external'),
+/** Connection settings shared by every HTTP backend. */
+const httpUpstreamFields = {
   /** Extra headers sent upstream (not secrets: use apiKeyEnv for those). */
   headers: z.record(z.string(), z.string()).default({}),
   /** Keep-alive connections held open to the upstream. */
@@ -86,9 +81,56 @@ export const openaiCompatibleModelSchema = z.strictObject({
   firstByteTimeoutMs: positiveInt.default(120_000),
   /** Longest gap between two body chunks while streaming. */
   idleTimeoutMs: positiveInt.default(60_000),
+};
+
+export const openaiCompatibleModelSchema = z.strictObject({
+  ...commonModelFields,
+  backend: z.literal('openai-compatible'),
+  /** A known server or provider whose baseURL, apiKeyEnv and zone fill in what is not set. */
+  provider: z.enum(openaiCompatibleProviderNames).optional(),
+  baseURL: z.url({ message: 'must be a full URL such as http://127.0.0.1:8000/v1 (or set provider: openai, mistral, ollama, …)' }),
+  apiKeyEnv: envName.optional(),
+  /** Name sent upstream; default: the id. */
+  model: z.string().min(1).optional(),
+  zone: zone.default('external'),
+  ...httpUpstreamFields,
 });
 
-export const modelSchema = z.discriminatedUnion('backend', [llamacppModelSchema, openaiCompatibleModelSchema]);
+export const anthropicModelSchema = z.strictObject({
+  ...commonModelFields,
+  backend: z.literal('anthropic'),
+  baseURL: z.url({ message: 'must be a full URL such as https://api.anthropic.com' }).default('https://api.anthropic.com'),
+  apiKeyEnv: envName.default('ANTHROPIC_API_KEY'),
+  /** Anthropic's model name, e.g. claude-sonnet-4-0; default: the id. */
+  model: z.string().min(1).optional(),
+  /** The `anthropic-version` header. */
+  anthropicVersion: z.string().min(1).default('2023-06-01'),
+  /** max_tokens when a request sets none (Anthropic requires one). */
+  defaultMaxTokens: positiveInt.default(4096),
+  zone: zone.default('external'),
+  ...httpUpstreamFields,
+});
+
+export const geminiModelSchema = z.strictObject({
+  ...commonModelFields,
+  backend: z.literal('gemini'),
+  baseURL: z.url({ message: 'must be a full URL such as https://generativelanguage.googleapis.com/v1beta' }).default('https://generativelanguage.googleapis.com/v1beta'),
+  apiKeyEnv: envName.default('GEMINI_API_KEY'),
+  /** Gemini's model name, e.g. gemini-2.5-flash; default: the id. */
+  model: z.string().min(1).optional(),
+  zone: zone.default('external'),
+  ...httpUpstreamFields,
+});
+
+const modelUnion = z.discriminatedUnion('backend', [llamacppModelSchema, openaiCompatibleModelSchema, anthropicModelSchema, geminiModelSchema]);
+
+/** What a model entry may look like before presets apply: with a `provider`, baseURL is optional. */
+type ModelInput =
+  | Exclude<z.input<typeof modelUnion>, { backend: 'openai-compatible' }>
+  | (Omit<z.input<typeof openaiCompatibleModelSchema>, 'baseURL'> & { baseURL?: string });
+
+// The preprocess step would make the input type `unknown`; state it, so typed configs stay checked.
+export const modelSchema = z.preprocess(withProviderPreset, modelUnion) as unknown as z.ZodType<z.output<typeof modelUnion>, ModelInput>;
 
 export const portfolioSchema = z
   .strictObject({
@@ -117,3 +159,5 @@ export type ServerConfig = Portfolio['server'];
 export type ModelConfig = Portfolio['models'][number];
 export type LlamacppModelConfig = z.infer<typeof llamacppModelSchema>;
 export type OpenAICompatibleModelConfig = z.infer<typeof openaiCompatibleModelSchema>;
+export type AnthropicModelConfig = z.infer<typeof anthropicModelSchema>;
+export type GeminiModelConfig = z.infer<typeof geminiModelSchema>;

@@ -22,12 +22,12 @@ function problemsOf(raw: unknown): string[] {
 describe('portfolio config validation: the exact messages users get', () => {
   const table: Array<[string, unknown, string[]]> = [
     ['misspelt key', { models: [{ id: 'a', backend: 'llamacpp', pth: stories }] }, ['models[0].path: missing — this field is required (a string)', 'models[0].pth: unknown key "pth" — did you mean "path"?']],
-    ['unknown backend', { models: [{ id: 'a', backend: 'llamacp', path: stories }] }, ['models[0].backend: the text "llamacp" is not a known backend — use one of: llamacpp, openai-compatible (did you mean "llamacpp"?)']],
-    ['missing backend', { models: [{ id: 'a', path: stories }] }, ['models[0].backend: missing — set it to one of: llamacpp, openai-compatible']],
+    ['unknown backend', { models: [{ id: 'a', backend: 'llamacp', path: stories }] }, ['models[0].backend: the text "llamacp" is not a known backend — use one of: llamacpp, openai-compatible, anthropic, gemini (did you mean "llamacpp"?)']],
+    ['missing backend', { models: [{ id: 'a', path: stories }] }, ['models[0].backend: missing — set it to one of: llamacpp, openai-compatible, anthropic, gemini']],
     ['port as text', { server: { port: '80' } }, ['server.port: expected a number, got the text "80"']],
     ['port out of range', { server: { port: 70000 } }, ['server.port: must be at most 65535, got 70000']],
     ['misspelt section', { servr: {} }, ['servr: unknown key "servr" — did you mean "server"?']],
-    ['bad URL', { models: [{ id: 'a', backend: 'openai-compatible', baseURL: 'notaurl' }] }, ['models[0].baseURL: must be a full URL such as http://127.0.0.1:8000/v1 (got the text "notaurl")']],
+    ['bad URL', { models: [{ id: 'a', backend: 'openai-compatible', baseURL: 'notaurl' }] }, ['models[0].baseURL: must be a full URL such as http://127.0.0.1:8000/v1 (or set provider: openai, mistral, ollama, …) (got the text "notaurl")']],
     ['secret in the file', { models: [{ id: 'a', backend: 'openai-compatible', baseURL: 'http://x/v1', apiKey: 'sk-123' }] }, ['models[0].apiKey: secrets never go in the config file — put the key in an environment variable and name it with apiKeyEnv (e.g. apiKeyEnv: OPENAI_API_KEY)']],
     ['secret in apiKeyEnv is not echoed', { models: [{ id: 'a', backend: 'openai-compatible', baseURL: 'http://x/v1', apiKeyEnv: 'sk-123' }] }, ['models[0].apiKeyEnv: must be the NAME of an environment variable (secrets never go in the config file itself)']],
     ['models not a list', { models: 'x' }, ['models: expected an array, got the text "x"']],

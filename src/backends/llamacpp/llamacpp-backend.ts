@@ -11,6 +11,7 @@ import { loadModelState, type LoadedModel } from './load-model-state.ts';
 import { requestedMaxTokens, samplingFor } from './sampling-options.ts';
 import { RequestSignals, abortable } from './request-signals.ts';
 import { SlotPool, cancelled } from './slot-pool.ts';
+import { planToolUse, readToolAnswer } from './tool-calling.ts';
 
 /** What one request feeds llama.cpp, decided before it takes a slot's time. */
 type PreparedInput =
@@ -74,6 +75,10 @@ export class LlamacppBackend implements Backend {
     try {
       for await (const text of chunks) yield { type: 'text-delta', text };
       const result = await run;
+      for (let index = 0; index < result.toolCalls.length; index++) {
+        const call = result.toolCalls[index]!;
+        yield { type: 'tool-call-delta', index, id: call.id, name: call.name, argumentsDelta: call.arguments };
+      }
       yield { type: 'usage', usage: result.usage };
       finished = true;
       yield { type: 'finish', finishReason: result.finishReason };
@@ -132,13 +137,8 @@ export class LlamacppBackend implements Backend {
 
   private async execute(request: GenerateRequest, callerSignal: AbortSignal, sink: TextSink | undefined): Promise<GenerateResult> {
     if (this.closed) throw new UnbundleError('UNBUNDLE_E_SHUTTING_DOWN', `Model "${this.modelId}" is shut down.`);
-    if (request.tools !== undefined && request.tools.length > 0 && request.toolChoice !== 'none') {
-      throw new UnbundleError(
-        'UNBUNDLE_E_UNSUPPORTED',
-        `Model "${this.modelId}" (local llama.cpp) does not support tool calling yet. Send the request without "tools", or route tool-calling requests to another model.`,
-        { param: 'tools' },
-      );
-    }
+    // Tools: the model answers with grammar-constrained JSON, read back into a call or a reply.
+    const tooling = planToolUse(request, this.modelId);
     const maxTokens = requestedMaxTokens(request, this.config.defaultMaxTokens);
     if (callerSignal.aborted) throw cancelled(callerSignal);
     const linked = this.requests.open(callerSignal);
@@ -155,10 +155,16 @@ export class LlamacppBackend implements Backend {
     const started = performance.now();
     try {
       const loaded = await abortable(this.ensureLoaded(), signal);
-      const input = this.prepare(request, loaded);
-      const grammar = await loaded.grammars.grammarFor(request.responseFormat);
+      const effective = tooling === undefined ? request : tooling.request;
+      const input = this.prepare(effective, loaded);
+      const grammar = await loaded.grammars.grammarFor(tooling === undefined ? request.responseFormat : tooling.format);
       signal.throwIfAborted();
-      return await this.run(loaded, slotIndex, input, request, { maxTokens, grammar, signal, sink });
+      if (tooling === undefined) return await this.run(loaded, slotIndex, input, request, { maxTokens, grammar, signal, sink });
+      // The raw JSON is not the answer: a streamed reply is sent once it has been read.
+      const result = await this.run(loaded, slotIndex, input, effective, { maxTokens, grammar, signal, sink: undefined });
+      const answer = readToolAnswer(result.text, result.finishReason);
+      if (sink !== undefined && answer.text !== '') sink(answer.text);
+      return { ...result, ...answer };
     } catch (error) {
       throw this.abortError(error, signal, callerSignal);
     } finally {

@@ -99,7 +99,7 @@ describe('completion', () => {
     });
   });
 
-  test('tools are refused clearly (tool calling comes later)', async () => {
+  test('tools on a text completion are refused clearly (tools need a chat request)', async () => {
     const request = { kind: 'completion' as const, prompt: storiesPrompt, tools: [{ name: 'lookup' }] };
     await assert.rejects(stories.generate(request, never), { code: 'UNBUNDLE_E_UNSUPPORTED', param: 'tools' });
   });

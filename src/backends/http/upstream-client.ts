@@ -1,0 +1,160 @@
+import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+import { UnbundleError } from '../../errors.ts';
+import { errorFromTransport, isConnectFailure } from '../openai-compatible/upstream-errors.ts';
+import type { TransportPhase } from '../openai-compatible/upstream-errors.ts';
+import type { BackendState } from '../backend.ts';
+
+type Body = Dispatcher.ResponseData['body'];
+export type ResponseHeaders = Record<string, string | string[] | undefined>;
+
+/** Turns a non-2xx answer into the error the executor acts on (each provider has its own body). */
+export type StatusMapper = (status: number, headers: ResponseHeaders, bodyText: string) => UnbundleError;
+
+export interface UpstreamClientOptions {
+  modelId: string;
+  baseURL: string;
+  headers: Record<string, string>;
+  connections: number;
+  connectTimeoutMs: number;
+  firstByteTimeoutMs: number;
+  idleTimeoutMs: number;
+  mapStatus: StatusMapper;
+}
+
+/** Enough of an error page to quote it; the rest is dropped with the connection. */
+const errorBodyLimit = 64 * 1024;
+
+/**
+ * The HTTP side of the translating adapters (Anthropic, Gemini): one keep-alive undici Pool per
+ * model, JSON POSTs, bodies read as text, and transport failures mapped to the
+ * same error codes the OpenAI-compatible backend uses, so the executor treats every provider alike.
+ */
+export class UpstreamClient {
+  active = 0;
+  private readonly pool: Pool;
+  private readonly basePath: string;
+  private readonly query: string;
+  private readonly timeouts: { connectTimeoutMs: number; firstByteTimeoutMs: number; idleTimeoutMs: number };
+  private connectFailed = false;
+  private lastError: string | undefined;
+  private closed = false;
+
+  constructor(private readonly options: UpstreamClientOptions) {
+    const url = new URL(options.baseURL);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new UnbundleError('UNBUNDLE_E_CONFIG', `Model "${options.modelId}": baseURL must start with http:// or https://, got "${url.protocol}".`);
+    }
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    this.query = url.search;
+    this.timeouts = { connectTimeoutMs: options.connectTimeoutMs, firstByteTimeoutMs: options.firstByteTimeoutMs, idleTimeoutMs: options.idleTimeoutMs };
+    this.pool = new Pool(url.origin, {
+      connections: options.connections,
+      pipelining: 1,
+      connect: { timeout: options.connectTimeoutMs },
+      headersTimeout: options.firstByteTimeoutMs,
+      bodyTimeout: options.idleTimeoutMs,
+    });
+  }
+
+  /** POSTs JSON to basePath + path (+ the baseURL's query, then `extraQuery`); resolves on 2xx only. */
+  async post(path: string, body: unknown, signal: AbortSignal, extraQuery = ''): Promise<Dispatcher.ResponseData> {
+    if (signal.aborted) throw cancelled(signal.reason);
+    const query = extraQuery === '' ? this.query : this.query === '' ? `?${extraQuery}` : `${this.query}&${extraQuery}`;
+    let response: Dispatcher.ResponseData;
+    try {
+      const pending = this.pool.request({ method: 'POST', path: this.basePath + path + query, headers: this.options.headers, body: JSON.stringify(body), signal });
+      response = await (this.active > this.options.connections ? raceAbort(pending, signal) : pending);
+    } catch (error) {
+      throw this.failure(error, 'headers', signal);
+    }
+    this.connectFailed = false;
+    const status = response.statusCode;
+    if (status >= 200 && status < 300) return response;
+    const text = await this.readText(response.body, signal, errorBodyLimit);
+    const error = this.options.mapStatus(status, response.headers, text);
+    this.lastError = error.message;
+    throw error;
+  }
+
+  async readText(body: Body, signal: AbortSignal, limit = Infinity): Promise<string> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size > limit) break;
+      }
+    } catch (error) {
+      throw this.failure(error, 'body', signal);
+    }
+    return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
+  }
+
+  state(): BackendState {
+    const state: BackendState = { status: this.closed ? 'unloaded' : this.connectFailed ? 'error' : 'ready', active: this.active, queued: 0 };
+    if (this.lastError !== undefined) state.lastError = this.lastError;
+    return state;
+  }
+
+  /** Remembers a failure found while translating (a malformed body) for state(). */
+  noteError(error: UnbundleError): UnbundleError {
+    this.lastError = error.message;
+    return error;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.active > 0) await this.pool.destroy(new UnbundleError('UNBUNDLE_E_SHUTTING_DOWN', `Model "${this.options.modelId}" is shutting down.`));
+    else await this.pool.close();
+  }
+
+  /** A failure while reading a body (a socket reset, a stall) as the error the executor acts on. */
+  bodyError(error: unknown, signal: AbortSignal): UnbundleError {
+    return this.failure(error, 'body', signal);
+  }
+
+  private failure(error: unknown, phase: TransportPhase, signal: AbortSignal): UnbundleError {
+    if (signal.aborted && !(error instanceof UnbundleError)) return cancelled(error);
+    const mapped = errorFromTransport(this.options.modelId, error, phase, this.timeouts);
+    if (phase !== 'body' && isConnectFailure(error)) this.connectFailed = true;
+    this.lastError = mapped.message;
+    return mapped;
+  }
+}
+
+export function cancelled(cause: unknown): UnbundleError {
+  return new UnbundleError('UNBUNDLE_E_CANCELLED', 'The request was cancelled by the caller.', { cause });
+}
+
+/** An env var named by apiKeyEnv: its value, or the error every request of this model fails with. */
+export function apiKeyFrom(env: NodeJS.ProcessEnv, name: string, modelId: string): { key: string } | { missing: UnbundleError } {
+  const key = env[name];
+  if (key !== undefined && key !== '') return { key };
+  return {
+    missing: new UnbundleError(
+      'UNBUNDLE_E_UPSTREAM_AUTH',
+      `Model "${modelId}": the environment variable ${name} (apiKeyEnv) is not set, so there is no API key to send. Set it before starting unbundle.`,
+    ),
+  };
+}
+
+function raceAbort(pending: Promise<Dispatcher.ResponseData>, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(
+      (response) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) response.body.destroy();
+        resolve(response);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
