@@ -4,6 +4,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { PortfolioInput } from '../../src/portfolio/schema.ts';
 import { sharedModel } from '../backends/llamacpp/test-models.ts';
+import { startFakeAnthropicUpstream } from '../fakes/fake-anthropic-upstream.ts';
+import { startFakeGeminiUpstream } from '../fakes/fake-gemini-upstream.ts';
 import { startFakeOpenAIUpstream } from '../fakes/fake-openai-upstream.ts';
 import { startGatewayFromConfig, type StartedGateway } from '../helpers/start-gateway.ts';
 
@@ -48,10 +50,29 @@ const backendKinds: BackendKindRow[] = [
       };
     },
   },
+  ...(['anthropic', 'gemini'] as const).map((kind): BackendKindRow => ({
+    kind,
+    tools: true,
+    async setup() {
+      const fake = kind === 'anthropic' ? await startFakeAnthropicUpstream() : await startFakeGeminiUpstream();
+      // The adapters read their key from the environment; an unset variable fails every request.
+      const keyEnv = 'UNBUNDLE_TEST_PROVIDER_KEY';
+      process.env[keyEnv] = 'test-key';
+      const answerWithTool = JSON.stringify({ kind: 'ok', text: '', toolCalls: [{ id: weatherCall.id, name: weatherCall.name, input: JSON.parse(weatherCall.arguments) }] });
+      const model = kind === 'anthropic' ? 'claude-sonnet-4-0' : 'gemini-2.5-flash';
+      return {
+        models: [
+          { id: kind, backend: kind, baseURL: fake.url, model, apiKeyEnv: keyEnv },
+          { id: `${kind}-tools`, backend: kind, baseURL: fake.url, model, apiKeyEnv: keyEnv, headers: { 'x-fake-behavior': answerWithTool } },
+        ],
+        close: () => fake.close(),
+      };
+    },
+  })),
   {
     kind: 'llamacpp',
-    // The local backend refuses `tools` until grammar-constrained tool calls land (another part of issue 3).
-    tools: false,
+    // Grammar-constrained tool calls: the tiny model must produce a valid call when tool_choice forces it.
+    tools: true,
     async setup() {
       const model = { backend: 'llamacpp' as const, path: sharedModel('stories260K.gguf'), threads: 1, contextSize: 512 };
       return { models: [{ id: 'llamacpp', ...model }, { id: 'llamacpp-tools', ...model }], close: async () => {} };
@@ -166,7 +187,9 @@ for (const row of backendKinds) {
 
       const streamed = await anthropic.messages.stream(params).finalMessage();
       assert.equal(streamed.stop_reason, 'tool_use');
-      assert.deepEqual(streamed.content.filter((block) => block.type === 'tool_use'), [call]);
+      // Call ids are minted per answer (a local model has none of its own); name and input must match.
+      const withoutId = (block: Anthropic.ContentBlock) => (block.type === 'tool_use' ? { name: block.name, input: block.input } : block);
+      assert.deepEqual(streamed.content.filter((block) => block.type === 'tool_use').map(withoutId), [withoutId(call)]);
 
       // The round trip: the call and its result go back, and the model answers.
       const followUp = await anthropic.messages.create({
