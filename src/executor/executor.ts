@@ -160,11 +160,13 @@ export class Executor {
       const guard = options.guard;
       const kind: AttemptKind<EmbedRequest, EmbedResult> = {
         prepare: guard === undefined ? () => request : (modelId) => guard.embed(modelId, request),
-        attempt: (backend, prepared, signal) => {
-          if (!backend.embed) {
+        attempt: (backend, prepared, signal, policy) => {
+          const embed = backend.embed?.bind(backend);
+          if (!embed) {
             return Promise.reject(new UnbundleError('UNBUNDLE_E_UNSUPPORTED', `Model '${backend.modelId}' does not serve embeddings; choose a model with embeddings enabled.`, { param: 'model' }));
           }
-          return backend.embed(prepared, signal);
+          if (policy.attemptMs === undefined) return embed(prepared, signal);
+          return withAttemptDeadline(backend.modelId, signal, policy.attemptMs, (own) => embed(prepared, own));
         },
       };
       const { value, modelId } = await runChain(ctx, kind);
@@ -197,8 +199,10 @@ export class Executor {
     const checks = plan.cascade;
     return {
       prepare: guard === undefined ? () => noGuardGenerate(request) : (modelId) => guard.generate(modelId, request),
-      attempt: async (backend, prepared, signal) => {
-        const result = await backend.generate(prepared.request, signal);
+      attempt: async (backend, prepared, signal, policy) => {
+        const result = policy.attemptMs === undefined
+          ? await backend.generate(prepared.request, signal)
+          : await withAttemptDeadline(backend.modelId, signal, policy.attemptMs, (own) => backend.generate(prepared.request, own));
         return prepared.restoreResult ? prepared.restoreResult(result) : result;
       },
       reject: checks === undefined ? undefined : (result) => failedCascadeCheck(result.text, checks),
@@ -248,6 +252,25 @@ async function openStream(backend: Backend, prepared: PreparedGenerate, signal: 
     own?.unlink();
     if (expired && !signal.aborted) throw firstTokenError(backend.modelId, firstTokenMs!, error);
     throw error;
+  }
+}
+
+/** Runs one attempt under its own deadline (`timeouts.attemptMs`): it cancels the attempt, not the request. */
+async function withAttemptDeadline<T>(modelId: string, signal: AbortSignal, ms: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const own = new LinkedController(signal);
+  let expired = false;
+  const timer = setTimeout(() => {
+    expired = true;
+    own.abort(new UnbundleError('UNBUNDLE_E_UPSTREAM_TIMEOUT', `Model "${modelId}": no answer within ${ms} ms (timeouts.attemptMs).`));
+  }, ms);
+  try {
+    return await run(own.signal);
+  } catch (error) {
+    if (expired && !signal.aborted) throw new UnbundleError('UNBUNDLE_E_UPSTREAM_TIMEOUT', `Model "${modelId}": no answer within ${ms} ms (timeouts.attemptMs).`, { cause: error });
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    own.unlink();
   }
 }
 

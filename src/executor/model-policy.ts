@@ -10,6 +10,8 @@ export interface ModelPolicy {
   retry: RetrySettings;
   /** Streams: first-part deadline per attempt. */
   firstTokenMs: number | undefined;
+  /** Non-streamed answers and embeddings: per-attempt deadline. */
+  attemptMs: number | undefined;
   hedge: number | 'p95' | undefined;
   /** Present only when the model hedges on p95 (nothing is measured otherwise). */
   latency: LatencyTracker | undefined;
@@ -26,6 +28,7 @@ export function modelPolicy(entry: ModelEntry, defaults: ResilienceConfig, now: 
     breaker,
     retry,
     firstTokenMs: config.timeouts?.firstTokenMs ?? defaults.timeouts.firstTokenMs,
+    attemptMs: config.timeouts?.attemptMs ?? defaults.timeouts.attemptMs,
     hedge,
     latency: hedge === 'p95' ? new LatencyTracker() : undefined,
   };

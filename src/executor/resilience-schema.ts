@@ -46,6 +46,8 @@ export const resilienceSchema = z
         connectMs: positiveInt.default(10_000),
         /** Streams: longest wait for the first part of an attempt before it counts as failed. Unset: no limit. */
         firstTokenMs: positiveInt.optional(),
+        /** Whole (non-streamed) answers and embeddings: longest time one attempt may take before it is retried or falls back. Unset: no limit. */
+        attemptMs: positiveInt.optional(),
       })
       .prefault({}),
     /** Active health checks of self-hosted OpenAI-compatible upstreams. */
@@ -66,6 +68,7 @@ export const modelResilienceFields = {
   timeouts: z
     .strictObject({
       firstTokenMs: positiveInt.optional(),
+      attemptMs: positiveInt.optional(),
       /** Total time for a request whose plan starts with this model (the x-unbundle-timeout-ms header still wins). */
       totalMs: positiveInt.optional(),
     })
