@@ -74,13 +74,15 @@ export const modelResilienceFields = {
     })
     .optional(),
   /** Hedging: start the next model too when this one has not answered after this many ms, or after its measured p95. */
-  hedgeAfterMs: z.union([positiveInt, z.literal('p95')]).optional(),
+  hedgeAfterMs: z.union([positiveInt, z.literal('p95')], { error: 'must be a whole number of milliseconds (e.g. 300) or "p95" (the model\'s measured 95th-percentile latency)' }).optional(),
 };
 
 /** Only for HTTP upstreams; on by default when the zone is not `external`. */
 export const healthCheckField = {
   healthCheck: z
-    .union([z.literal(false), z.strictObject({ path: healthCheckFields.path.optional(), intervalMs: healthCheckFields.intervalMs.optional(), timeoutMs: healthCheckFields.timeoutMs.optional() })])
+    .union([z.literal(false), z.strictObject({ path: healthCheckFields.path.optional(), intervalMs: healthCheckFields.intervalMs.optional(), timeoutMs: healthCheckFields.timeoutMs.optional() })], {
+      error: 'must be false (no checks) or a mapping with path, intervalMs, timeoutMs',
+    })
     .optional(),
 };
 
