@@ -181,11 +181,14 @@ async function runModel<P, T>(ctx: ChainContext, kind: AttemptKind<P, T>, modelI
       }
       const error = toUnbundleError(thrown);
       ctx.log.push({ modelId, outcome: 'error', status: error.status, code: error.code, ms });
-      if (countsAgainstBackend(error)) breaker.failure();
+      // One failed request is one failure for the breaker, however many retries it took: the
+      // threshold counts requests the backend let down, so retries do not open it three times as fast.
+      if (retry === 0 && countsAgainstBackend(error)) breaker.failure();
       else breaker.release();
       if (isRequestFault(error)) throw error;
       errors.note(error, 'error');
-      if (!error.retryable || retry >= policy.retry.retries || breaker.state === 'open') return { ok: false };
+      // A full local queue is our own admission control: move on rather than wait in line again.
+      if (!error.retryable || error.code === 'UNBUNDLE_E_QUEUE_FULL' || retry >= policy.retry.retries || breaker.state === 'open') return { ok: false };
       const retryAfterMs = error.retryAfterSeconds === undefined ? undefined : error.retryAfterSeconds * 1000;
       const delay = backoffDelay(retry, policy.retry, ctx.random, retryAfterMs, ctx.deadlineAt - ctx.now());
       if (delay === undefined) return { ok: false };

@@ -27,6 +27,8 @@ export interface ExecutionOptions {
   guard?: AttemptGuard;
   /** Streams: this request's first-part deadline per attempt (overrides the model's and the default). */
   firstTokenMs?: number;
+  /** performance.now() when the request arrived: the deadline counts from then, not from the executor's start. */
+  startedAt?: number;
   /** When given, attempts are appended here as they happen, so a caller sees them even when execution fails. */
   attemptLog?: AttemptRecord[];
 }
@@ -185,7 +187,7 @@ export class Executor {
       signal: deadline.signal,
       timedOut: deadline.timedOut,
       timeoutMs: options.timeoutMs,
-      deadlineAt: now + options.timeoutMs,
+      deadlineAt: now + remainingMs(options),
       log: options.attemptLog ?? [],
       attempts: 0,
       now: this.now,
@@ -297,22 +299,27 @@ interface Deadline {
   timedOut: () => boolean;
 }
 
+function remainingMs(options: ExecutionOptions): number {
+  return options.startedAt === undefined ? options.timeoutMs : Math.max(0, options.timeoutMs - (performance.now() - options.startedAt));
+}
+
 /** A signal that fires when the client leaves or the request's deadline passes. */
 function deadlineSignal(options: ExecutionOptions): Deadline {
   let expired = false;
+  const delay = remainingMs(options);
   const own = options.controller;
   if (own) {
     const timer = setTimeout(() => {
       expired = true;
       own.abort(new UnbundleError('UNBUNDLE_E_UPSTREAM_TIMEOUT', `The request did not finish within ${options.timeoutMs} ms.`));
-    }, options.timeoutMs);
+    }, delay);
     return { signal: own.signal, timedOut: () => expired, finish: () => clearTimeout(timer) };
   }
   const controller = new AbortController();
   const timer = setTimeout(() => {
     expired = true;
     controller.abort(new UnbundleError('UNBUNDLE_E_UPSTREAM_TIMEOUT', `The request did not finish within ${options.timeoutMs} ms.`));
-  }, options.timeoutMs);
+  }, delay);
   const onAbort = () => controller.abort(options.signal.reason);
   if (options.signal.aborted) controller.abort(options.signal.reason);
   else options.signal.addEventListener('abort', onAbort, { once: true });

@@ -29,7 +29,7 @@ export async function handleGeneration(ctx: RequestContext, executor: Executor, 
   const created = Math.floor(Date.now() / 1000);
   const responseId = `${request.kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${ctx.id}`;
   ctx.stream = call.stream;
-  const options: ExecutionOptions = { signal: ctx.signal, controller: ctx.controller, timeoutMs: call.timeoutMs, attemptLog: (ctx.attemptLog = []) };
+  const options: ExecutionOptions = { signal: ctx.signal, controller: ctx.controller, timeoutMs: call.timeoutMs, startedAt: ctx.start, attemptLog: (ctx.attemptLog = []) };
   if (call.firstTokenMs !== undefined) options.firstTokenMs = call.firstTokenMs;
   if (call.guard !== undefined) options.guard = call.guard;
 

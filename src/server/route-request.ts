@@ -42,7 +42,7 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
       ctx.requestedModel = parsed.model;
       const plan = chooseRoute(parsed.model, models);
       const timeoutMs = timeoutFor(ctx, configuredTimeout(gateway, plan.primary));
-      const { result, modelId, attempts } = await gateway.executor.embed(plan, parsed.request, { signal: ctx.signal, controller: ctx.controller, timeoutMs, attemptLog: (ctx.attemptLog = []) });
+      const { result, modelId, attempts } = await gateway.executor.embed(plan, parsed.request, { signal: ctx.signal, controller: ctx.controller, timeoutMs, startedAt: ctx.start, attemptLog: (ctx.attemptLog = []) });
       ctx.answeredBy = modelId;
       ctx.attempts = attempts;
       ctx.usage = result.usage;

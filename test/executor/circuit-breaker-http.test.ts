@@ -18,7 +18,7 @@ describe('circuit breaker through the gateway', () => {
     failing = await startFakeOpenAIUpstream({ behavior: { kind: 'error', status: 503 } });
     healthy = await startFakeOpenAIUpstream();
     started = await startGatewayFromConfig({
-      resilience: { retry: { retries: 0 }, breaker: { failures: 3, windowMs: 10_000, openMs: 1_500 } },
+      resilience: { retry: { retries: 0 }, breaker: { failures: 3, windowMs: 10_000, openMs: 4_000 } },
       models: [
         { id: 'flaky', backend: 'openai-compatible', baseURL: failing.url, fallbacks: ['steady'] },
         { id: 'flaky-alone', backend: 'openai-compatible', baseURL: failing.url, breaker: { failures: 2, openMs: 30_000 } },
@@ -74,7 +74,7 @@ describe('circuit breaker through the gateway', () => {
 
     // After openMs the next request is the half-open probe; the upstream has recovered.
     failing.setBehavior({ kind: 'ok' });
-    await new Promise((resolve) => setTimeout(resolve, 1_550));
+    await new Promise((resolve) => setTimeout(resolve, 4_050));
     const probe = await chat('flaky');
     assert.equal(probe.status, 200);
     assert.equal(probe.headers.get('x-unbundle-model'), 'flaky');
