@@ -59,6 +59,10 @@ export interface ChainContext {
   policyFor(id: string): ModelPolicy | undefined;
   /** Cascade checks apply (not while hedging). */
   cascade: boolean;
+  /** The last attempt error (what the client sees when nothing answers). */
+  lastError?: UnbundleError;
+  /** The guard's first refusal (what the client sees when every model was forbidden). */
+  firstForbidden?: UnbundleError;
 }
 
 /**
@@ -70,13 +74,7 @@ export interface ChainContext {
 export async function runChain<P, T>(ctx: ChainContext, kind: AttemptKind<P, T>): Promise<ChainResult<T>> {
   const { plan } = ctx;
   const count = plan.fallbacks.length + 1;
-  let lastError: UnbundleError | undefined;
-  let firstForbidden: UnbundleError | undefined;
   let rejected: Win<T> | undefined;
-  const errors = { note(error: UnbundleError, outcome: AttemptOutcome) {
-    if (outcome === 'forbidden') firstForbidden ??= error;
-    else if (outcome === 'error') lastError = error;
-  } };
   for (let i = 0; i < count; i++) {
     const modelId = i === 0 ? plan.primary : plan.fallbacks[i - 1]!;
     const policy = ctx.policyFor(modelId);
@@ -90,9 +88,9 @@ export async function runChain<P, T>(ctx: ChainContext, kind: AttemptKind<P, T>)
     const hedgeMs = next === undefined || ctx.cascade ? undefined : hedgeDelay(plan, policy);
     let result: Win<T> | Miss<T>;
     if (hedgeMs === undefined) {
-      result = await runModel(ctx, kind, modelId, policy, ctx.signal, errors, ctx.cascade && next !== undefined);
+      result = await runModel(ctx, kind, modelId, policy, ctx.signal, ctx.cascade && next !== undefined);
     } else {
-      const hedged = await runHedged(ctx, kind, modelId, policy, next!, hedgeMs, errors);
+      const hedged = await runHedged(ctx, kind, modelId, policy, next!, hedgeMs);
       result = hedged.result;
       if (hedged.usedNext) i++;
     }
@@ -100,7 +98,7 @@ export async function runChain<P, T>(ctx: ChainContext, kind: AttemptKind<P, T>)
     if (result.rejected) rejected = result.rejected;
   }
   if (rejected) return rejected;
-  if (lastError) throw lastError;
+  if (ctx.lastError) throw ctx.lastError;
   const shed = ctx.log.filter((entry) => entry.outcome === 'shed');
   if (shed.length > 0) {
     const waits = shed.map((entry) => ctx.policyFor(entry.modelId)!.breaker.retryInMs());
@@ -111,7 +109,7 @@ export async function runChain<P, T>(ctx: ChainContext, kind: AttemptKind<P, T>)
       { retryAfterSeconds },
     );
   }
-  if (firstForbidden) throw firstForbidden;
+  if (ctx.firstForbidden) throw ctx.firstForbidden;
   throw new UnbundleError('UNBUNDLE_E_INTERNAL', 'Internal error: the plan had no model to try.');
 }
 
@@ -119,10 +117,6 @@ function hedgeDelay(plan: Plan, policy: ModelPolicy): number | undefined {
   if (plan.hedgeAfterMs !== undefined) return plan.hedgeAfterMs;
   if (policy.hedge === undefined) return undefined;
   return policy.hedge === 'p95' ? policy.latency?.p95() : policy.hedge;
-}
-
-interface ErrorSink {
-  note(error: UnbundleError, outcome: AttemptOutcome): void;
 }
 
 /** The request itself is at fault: another try or another model would only repeat the refusal. */
@@ -144,7 +138,7 @@ function requestEnded(ctx: ChainContext, cause: unknown): UnbundleError {
 }
 
 /** One model: guard, breaker, attempt, and retries with backoff while they fit the deadline. */
-async function runModel<P, T>(ctx: ChainContext, kind: AttemptKind<P, T>, modelId: string, policy: ModelPolicy, signal: AbortSignal, errors: ErrorSink, cascade: boolean): Promise<Win<T> | Miss<T>> {
+async function runModel<P, T>(ctx: ChainContext, kind: AttemptKind<P, T>, modelId: string, policy: ModelPolicy, signal: AbortSignal, cascade: boolean): Promise<Win<T> | Miss<T>> {
   const { breaker } = policy;
   for (let retry = 0; ; retry++) {
     let prepared: P;
@@ -153,7 +147,7 @@ async function runModel<P, T>(ctx: ChainContext, kind: AttemptKind<P, T>, modelI
     } catch (thrown) {
       const error = toUnbundleError(thrown);
       ctx.log.push({ modelId, outcome: 'forbidden', status: error.status, code: error.code, ms: 0 });
-      errors.note(error, 'forbidden');
+      ctx.firstForbidden ??= error;
       return { ok: false };
     }
     if (!breaker.allow()) {
@@ -186,7 +180,7 @@ async function runModel<P, T>(ctx: ChainContext, kind: AttemptKind<P, T>, modelI
       if (retry === 0 && countsAgainstBackend(error)) breaker.failure();
       else breaker.release();
       if (isRequestFault(error)) throw error;
-      errors.note(error, 'error');
+      ctx.lastError = error;
       // A full local queue is our own admission control: move on rather than wait in line again.
       if (!error.retryable || error.code === 'UNBUNDLE_E_QUEUE_FULL' || retry >= policy.retry.retries || breaker.state === 'open') return { ok: false };
       const retryAfterMs = error.retryAfterSeconds === undefined ? undefined : error.retryAfterSeconds * 1000;
@@ -216,7 +210,7 @@ async function runModel<P, T>(ctx: ChainContext, kind: AttemptKind<P, T>, modelI
  * starts too. The first answer wins and the other attempt is aborted (its upstream sees the
  * connection close). When the first model fails before the timer, the chain simply moves on.
  */
-async function runHedged<P, T>(ctx: ChainContext, kind: AttemptKind<P, T>, modelId: string, policy: ModelPolicy, nextId: string, hedgeMs: number, errors: ErrorSink): Promise<{ result: Win<T> | Miss<T>; usedNext: boolean }> {
+async function runHedged<P, T>(ctx: ChainContext, kind: AttemptKind<P, T>, modelId: string, policy: ModelPolicy, nextId: string, hedgeMs: number): Promise<{ result: Win<T> | Miss<T>; usedNext: boolean }> {
   const first = new LinkedController(ctx.signal);
   let second: LinkedController | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -246,7 +240,7 @@ async function runHedged<P, T>(ctx: ChainContext, kind: AttemptKind<P, T>, model
         second?.abort();
         reject(error);
       };
-      runModel(ctx, kind, modelId, policy, first.signal, errors, false).then((result) => {
+      runModel(ctx, kind, modelId, policy, first.signal, false).then((result) => {
         if (!result.ok && second === undefined && timer !== undefined) {
           // Failed before the hedge started: no hedge, the chain continues normally.
           clearTimeout(timer);
@@ -262,7 +256,7 @@ async function runHedged<P, T>(ctx: ChainContext, kind: AttemptKind<P, T>, model
         second = new LinkedController(ctx.signal);
         pending++;
         const started = second;
-        runModel(ctx, kind, nextId, nextPolicy, started.signal, errors, false).then((result) => finish(result, started), fail);
+        runModel(ctx, kind, nextId, nextPolicy, started.signal, false).then((result) => finish(result, started), fail);
       }, hedgeMs);
     });
   } finally {
