@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Pool } from 'undici';
 import { startChild, type Child } from './support/child-process.ts';
-import { formatRow } from './support/measure.ts';
+import { formatRow, percentile } from './support/measure.ts';
 
 const seconds = Number(process.env.CHAOS_SECONDS ?? 60);
 const clients = 50;
@@ -127,7 +127,10 @@ export async function run(): Promise<void> {
     await load(pool, 'steady', 0, clients * 2);
     const rssStart = gateway.rssBytes();
     console.log(`\nPhase 1: ${clients} clients for ${seconds} s on "flaky" (30% random faults; fallback "steady"), half streamed, deadline ${deadlineMs} ms`);
+    const rssSeries: string[] = [];
+    const sampler = setInterval(() => rssSeries.push(mb(gateway.rssBytes())), Math.max(1_000, (seconds * 1_000) / 6));
     const chaos = await load(pool, 'flaky', seconds * 1_000);
+    clearInterval(sampler);
     const rssEnd = gateway.rssBytes();
     const ok = chaos.filter((o) => o.kind === 'ok').length;
     const widths = [44, 10];
@@ -136,8 +139,12 @@ export async function run(): Promise<void> {
     console.log(formatRow(['success share (target ≥ 99.9%)', `${((ok / chaos.length) * 100).toFixed(3)}%`], widths));
     console.log(formatRow(['answered by the flaky model itself', `${((chaos.filter((o) => o.kind === 'ok' && o.model === 'flaky').length / Math.max(1, ok)) * 100).toFixed(1)}%`], widths));
     console.log(formatRow(['worst deadline overrun (target ≤ 100 ms)', `${worstOverrun(chaos).toFixed(0)} ms`], widths));
+    console.log(formatRow(['  … of answers that were not errors', `${worstOverrun(chaos.filter((o) => o.kind === 'ok')).toFixed(0)} ms`], widths));
+    const sorted = chaos.map((o) => o.ms).sort((a, b) => a - b);
+    console.log(formatRow(['latency p50 / p99 / max, as share of the deadline', [50, 99, 100].map((p) => `${((percentile(sorted, p) / deadlineMs) * 100).toFixed(0)}%`).join(' / ')], widths));
     console.log(formatRow(['silently truncated streams (target 0)', chaos.filter((o) => o.kind === 'truncated').length], widths));
     console.log(formatRow(['gateway RSS start → end', `${mb(rssStart)} → ${mb(rssEnd)} (${((rssEnd / rssStart - 1) * 100).toFixed(0)}%)`], widths));
+    console.log(formatRow(['gateway RSS during the run', rssSeries.join(', ')], widths));
 
     flaky.process.kill('SIGUSR1');
     console.log('\nPhase 2: every stream cut after its first tokens (no fallback can help once bytes are sent)');

@@ -88,7 +88,7 @@ export async function runChain<P, T>(ctx: ChainContext, kind: AttemptKind<P, T>)
     const hedgeMs = next === undefined || ctx.cascade ? undefined : hedgeDelay(plan, policy);
     let result: Win<T> | Miss<T>;
     if (hedgeMs === undefined) {
-      result = await runModel(ctx, kind, modelId, policy, ctx.signal, ctx.cascade && next !== undefined);
+      result = await runModel(ctx, kind, modelId, policy, ctx.signal, ctx.cascade && next !== undefined, next !== undefined);
     } else {
       const hedged = await runHedged(ctx, kind, modelId, policy, next!, hedgeMs);
       result = hedged.result;
@@ -138,7 +138,7 @@ function requestEnded(ctx: ChainContext, cause: unknown): UnbundleError {
 }
 
 /** One model: guard, breaker, attempt, and retries with backoff while they fit the deadline. */
-async function runModel<P, T>(ctx: ChainContext, kind: AttemptKind<P, T>, modelId: string, policy: ModelPolicy, signal: AbortSignal, cascade: boolean): Promise<Win<T> | Miss<T>> {
+async function runModel<P, T>(ctx: ChainContext, kind: AttemptKind<P, T>, modelId: string, policy: ModelPolicy, signal: AbortSignal, cascade: boolean, hasNext: boolean): Promise<Win<T> | Miss<T>> {
   const { breaker } = policy;
   for (let retry = 0; ; retry++) {
     let prepared: P;
@@ -183,6 +183,9 @@ async function runModel<P, T>(ctx: ChainContext, kind: AttemptKind<P, T>, modelI
       ctx.lastError = error;
       // A full local queue is our own admission control: move on rather than wait in line again.
       if (!error.retryable || error.code === 'UNBUNDLE_E_QUEUE_FULL' || retry >= policy.retry.retries || breaker.state === 'open') return { ok: false };
+      // A model that let a whole attempt deadline pass is slow or stuck: spend the remaining time on
+      // the next model rather than on another full wait (with no next model, it is retried).
+      if (hasNext && error.code === 'UNBUNDLE_E_UPSTREAM_TIMEOUT') return { ok: false };
       const retryAfterMs = error.retryAfterSeconds === undefined ? undefined : error.retryAfterSeconds * 1000;
       const delay = backoffDelay(retry, policy.retry, ctx.random, retryAfterMs, ctx.deadlineAt - ctx.now());
       if (delay === undefined) return { ok: false };
@@ -240,7 +243,7 @@ async function runHedged<P, T>(ctx: ChainContext, kind: AttemptKind<P, T>, model
         second?.abort();
         reject(error);
       };
-      runModel(ctx, kind, modelId, policy, first.signal, false).then((result) => {
+      runModel(ctx, kind, modelId, policy, first.signal, false, true).then((result) => {
         if (!result.ok && second === undefined && timer !== undefined) {
           // Failed before the hedge started: no hedge, the chain continues normally.
           clearTimeout(timer);
@@ -256,7 +259,7 @@ async function runHedged<P, T>(ctx: ChainContext, kind: AttemptKind<P, T>, model
         second = new LinkedController(ctx.signal);
         pending++;
         const started = second;
-        runModel(ctx, kind, nextId, nextPolicy, started.signal, false).then((result) => finish(result, started), fail);
+        runModel(ctx, kind, nextId, nextPolicy, started.signal, false, true).then((result) => finish(result, started), fail);
       }, hedgeMs);
     });
   } finally {

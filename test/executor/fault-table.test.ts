@@ -51,15 +51,16 @@ for (const stream of [false, true]) {
     { fault: 'reset', behavior: { kind: 'reset' }, stream, fallback: false, status: 502, code: 'UNBUNDLE_E_UPSTREAM_CONNECT', model: 'none', attempts: 3 },
     { fault: 'malformed JSON', behavior: { kind: 'malformed' }, stream, ...ok, attempts: 4 },
     { fault: 'malformed JSON', behavior: { kind: 'malformed' }, stream, fallback: false, status: 502, code: 'UNBUNDLE_E_UPSTREAM_MALFORMED', model: 'none', attempts: 3 },
-    // Hang: each attempt ends after timeouts.attemptMs / firstTokenMs (150 / 120 ms); then the fallback answers.
-    { fault: 'hang', behavior: { kind: 'hang' }, stream, ...ok, attempts: 4 },
+    // Hang: the attempt ends after timeouts.attemptMs / firstTokenMs (150 / 120 ms); a timed-out
+    // model is not waited on again when a fallback exists: the fallback answers.
+    { fault: 'hang', behavior: { kind: 'hang' }, stream, ...ok, attempts: 2 },
     // Without a fallback the request's own deadline (400 ms) ends it: 504 within the deadline.
     { fault: 'hang (deadline)', behavior: { kind: 'hang' }, stream, fallback: false, status: 504, code: 'UNBUNDLE_E_UPSTREAM_TIMEOUT', model: 'none', attempts: [2, 3], timeoutMs: 400 },
   );
 }
 rows.push(
   // Streams only: the first token does not come within timeouts.firstTokenMs (120 ms).
-  { fault: 'first-token timeout', behavior: { kind: 'drip', intervalMs: 2_000 }, stream: true, ...ok, attempts: 4 },
+  { fault: 'first-token timeout', behavior: { kind: 'drip', intervalMs: 2_000 }, stream: true, ...ok, attempts: 2 },
   { fault: 'first-token timeout', behavior: { kind: 'drip', intervalMs: 2_000 }, stream: true, fallback: false, status: 504, code: 'UNBUNDLE_E_UPSTREAM_TIMEOUT', model: 'none', attempts: 3 },
   // Cut before any text: nothing was sent to the client yet, so it falls back silently.
   { fault: 'cut before the first token', behavior: { kind: 'cut', afterTokens: 1 }, stream: true, ...ok, attempts: 4 },
