@@ -26,6 +26,7 @@ export const errorCatalogue = {
   UNBUNDLE_E_UPSTREAM_TIMEOUT: { status: 504, type: 'timeout_error', retryable: true },
   UNBUNDLE_E_MODEL_LOAD: { status: 503, type: 'server_error', retryable: false },
   UNBUNDLE_E_MODEL_DOWNLOAD: { status: 503, type: 'server_error', retryable: false },
+  UNBUNDLE_E_CIRCUIT_OPEN: { status: 503, type: 'server_error', retryable: true },
   UNBUNDLE_E_SHUTTING_DOWN: { status: 503, type: 'server_error', retryable: true },
   UNBUNDLE_E_CANCELLED: { status: 499, type: 'server_error', retryable: false },
   UNBUNDLE_E_CONFIG: { status: 500, type: 'server_error', retryable: false },

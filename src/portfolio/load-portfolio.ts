@@ -19,6 +19,7 @@ export function parsePortfolio(raw: unknown, source: string, baseDir: string): P
   const portfolio = result.data;
   const problems: string[] = [];
   portfolio.models.forEach((model, index) => {
+    if (model.backend !== 'llamacpp') model.connectTimeoutMs ??= portfolio.resilience.timeouts.connectMs;
     if (model.backend !== 'llamacpp') return;
     model.path = path.resolve(baseDir, model.path);
     problems.push(...checkFile(model.path, `models[${index}].path`));

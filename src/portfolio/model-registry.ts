@@ -51,6 +51,10 @@ export class ModelRegistry {
     return this.idList;
   }
 
+  fallbacksOf(id: string): readonly string[] {
+    return this.entries.get(id)?.config.fallbacks ?? [];
+  }
+
   get(id: string): ModelEntry | undefined {
     return this.entries.get(id);
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fallbackIssues, healthCheckField, modelResilienceFields, resilienceSchema } from '../executor/resilience-schema.ts';
 import { costConfigIssues, ledgerSchema, modelCostFields } from '../ledger/cost-schema.ts';
 import { openaiCompatibleProviderNames, withProviderPreset } from './provider-presets.ts';
 
@@ -46,6 +47,8 @@ const commonModelFields = {
   description: z.string().optional(),
   /** What a request costs on this model (docs/costs.md): API prices, or your machine's costs. */
   ...modelCostFields,
+  /** Retries, fallbacks, breaker, deadlines and hedging for this model (docs/executor.md). */
+  ...modelResilienceFields,
 };
 
 export const llamacppModelSchema = z.strictObject({
@@ -76,7 +79,8 @@ const httpUpstreamFields = {
   headers: z.record(z.string(), z.string()).default({}),
   /** Keep-alive connections held open to the upstream. */
   connections: positiveInt.default(128),
-  connectTimeoutMs: positiveInt.default(10_000),
+  /** Default: resilience.timeouts.connectMs (10 s). */
+  connectTimeoutMs: positiveInt.optional(),
   /** Longest wait for the upstream's response headers (time to first byte). */
   firstByteTimeoutMs: positiveInt.default(120_000),
   /** Longest gap between two body chunks while streaming. */
@@ -94,6 +98,7 @@ export const openaiCompatibleModelSchema = z.strictObject({
   model: z.string().min(1).optional(),
   zone: zone.default('external'),
   ...httpUpstreamFields,
+  ...healthCheckField,
 });
 
 export const anthropicModelSchema = z.strictObject({
@@ -137,9 +142,11 @@ export const portfolioSchema = z
     server: serverSchema,
     models: z.array(modelSchema).default([]),
     ledger: ledgerSchema,
+    resilience: resilienceSchema,
   })
   .superRefine((portfolio, ctx) => {
     for (const issue of costConfigIssues(portfolio)) ctx.addIssue({ code: 'custom', ...issue });
+    for (const issue of fallbackIssues(portfolio.models)) ctx.addIssue({ code: 'custom', ...issue });
     const seen = new Map<string, number>();
     portfolio.models.forEach((model, index) => {
       const first = seen.get(model.id);

@@ -5,6 +5,8 @@ import type { Plan } from './plan.ts';
 export interface RouteCandidates {
   has(id: string): boolean;
   ids(): readonly string[];
+  /** The model's configured `fallbacks` (the Plan for an explicit model carries them, in order). */
+  fallbacksOf?(id: string): readonly string[];
 }
 
 /**
@@ -13,7 +15,8 @@ export interface RouteCandidates {
  */
 export function chooseRoute(requested: string, candidates: RouteCandidates): Plan {
   if (candidates.has(requested)) {
-    return { requested, primary: requested, fallbacks: [], reasons: ['explicit model'] };
+    const fallbacks = candidates.fallbacksOf?.(requested);
+    return { requested, primary: requested, fallbacks: fallbacks === undefined || fallbacks.length === 0 ? [] : [...fallbacks], reasons: ['explicit model'] };
   }
   const known = candidates.ids();
   throw new UnbundleError(

@@ -1,5 +1,6 @@
 import type { ModelRegistry } from '../portfolio/model-registry.ts';
 import { MetricsRegistry, type Counter, type Histogram } from './metrics.ts';
+import type { ResilienceView } from './status-bodies.ts';
 
 const latencyBuckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
@@ -13,7 +14,9 @@ export interface GatewayMetrics {
   timeToFirstToken: Histogram;
 }
 
-export function createGatewayMetrics(models: ModelRegistry, inFlight: () => number): GatewayMetrics {
+const circuitValue = { closed: 0, 'half-open': 1, open: 2 } as const;
+
+export function createGatewayMetrics(models: ModelRegistry, inFlight: () => number, circuits?: ResilienceView): GatewayMetrics {
   const registry = new MetricsRegistry();
   const metrics: GatewayMetrics = {
     registry,
@@ -33,5 +36,10 @@ export function createGatewayMetrics(models: ModelRegistry, inFlight: () => numb
   registry.collectedGauge('unbundle_model_up', 'Whether the model is ready (1), not yet loaded (0.5) or failing (0).', () =>
     models.states().map(({ id, state }) => [{ model: id }, state.status === 'ready' ? 1 : state.status === 'error' ? 0 : 0.5]),
   );
+  if (circuits) {
+    registry.collectedGauge('unbundle_circuit_state', 'Circuit breaker per model: 0 closed, 1 half-open (probing), 2 open (shedding load).', () =>
+      circuits.circuitStates().map(({ id, state }) => [{ model: id }, circuitValue[state]]),
+    );
+  }
   return metrics;
 }

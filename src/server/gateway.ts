@@ -1,11 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { UnbundleError } from '../errors.ts';
-import { Executor } from '../executor/executor.ts';
+import { Executor, type AttemptRecord } from '../executor/executor.ts';
 import type { Logger } from '../logger.ts';
 import type { ModelRegistry } from '../portfolio/model-registry.ts';
 import type { Portfolio } from '../portfolio/schema.ts';
 import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.ts';
+import type { Counter } from './metrics.ts';
 import { routeRequest } from './route-request.ts';
 import { createRequestContext, type RequestContext } from './request-context.ts';
 import { sendError } from './respond.ts';
@@ -26,11 +27,13 @@ export class Gateway {
   readonly executor: Executor;
   private readonly inFlight = new Set<RequestContext>();
   private draining = false;
+  private readonly attemptFailures: Counter;
 
   constructor(readonly options: GatewayOptions) {
     const { server: config } = options.portfolio;
-    this.executor = new Executor(options.models);
-    this.metrics = createGatewayMetrics(options.models, () => this.inFlight.size);
+    this.executor = new Executor(options.models, options.portfolio.resilience);
+    this.metrics = createGatewayMetrics(options.models, () => this.inFlight.size, this.executor);
+    this.attemptFailures = this.metrics.registry.counter('unbundle_attempt_failures_total', 'Attempts that did not answer (error, shed by an open circuit, forbidden, cascade-rejected, cancelled hedge), by model and outcome.');
     this.server = createServer({ headersTimeout: config.headersTimeoutMs, requestTimeout: Math.max(config.headersTimeoutMs, 60_000), keepAliveTimeout: 5_000 }, (req, res) => {
       void this.handle(req, res);
     });
@@ -48,6 +51,7 @@ export class Gateway {
         resolve();
       });
     });
+    this.executor.startHealthChecks();
     const address = this.server.address() as AddressInfo;
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return { host: address.address, port: address.port, url: `http://${shownHost}:${address.port}` };
@@ -56,6 +60,7 @@ export class Gateway {
   /** Stops accepting, lets in-flight requests finish up to `graceMs`, then cancels the rest. */
   async shutdown(graceMs = this.options.portfolio.server.shutdownGraceMs): Promise<void> {
     this.draining = true;
+    this.executor.stopHealthChecks();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
     const deadline = Date.now() + graceMs;
@@ -83,9 +88,15 @@ export class Gateway {
       }
       await routeRequest(ctx, path, this);
     } catch (error) {
+      if (ctx.attemptLog !== undefined && !res.headersSent) res.setHeader('x-unbundle-attempts', String(attemptCount(ctx.attemptLog)));
       sendError(ctx, error);
     } finally {
       this.inFlight.delete(ctx);
+      const log = ctx.attemptLog;
+      if (log !== undefined) {
+        ctx.attempts ??= attemptCount(log);
+        ctx.attemptedModels = log.length === 1 ? [log[0]!.modelId] : log.map((entry) => entry.modelId);
+      }
       this.finish(ctx);
     }
   }
@@ -103,6 +114,9 @@ export class Gateway {
     if (ctx.usage?.inputTokens !== undefined) metrics.tokens.inc({ model, direction: 'input' }, ctx.usage.inputTokens);
     if (ctx.usage?.outputTokens !== undefined) metrics.tokens.inc({ model, direction: 'output' }, ctx.usage.outputTokens);
     if (ctx.error) metrics.errors.inc({ code: ctx.error.code });
+    const log = ctx.attemptLog;
+    const detailed = log !== undefined && (log.length > 1 || log[0]?.outcome !== 'ok');
+    if (detailed) for (const entry of log) if (entry.outcome !== 'ok') this.attemptFailures.inc({ model: entry.modelId, outcome: entry.outcome });
     const { logger } = this.options;
     if (!logger.isLevelEnabled('info')) return;
     logger.info({
@@ -112,6 +126,8 @@ export class Gateway {
       requested: ctx.requestedModel,
       model: ctx.answeredBy,
       attempts: ctx.attempts,
+      // Only when something went wrong along the way: the common one-attempt line stays short.
+      attemptLog: detailed && log.length > 1 ? log.map(briefAttempt) : undefined,
       stream: ctx.stream,
       status,
       latencyMs: Math.round(latencyMs * 100) / 100,
@@ -122,4 +138,21 @@ export class Gateway {
       error: ctx.error && ctx.error.status >= 500 ? ctx.error.message : undefined,
     }, 'request');
   }
+}
+
+/** Requests actually sent (models skipped by the breaker or the guard are not attempts). */
+function attemptCount(log: readonly AttemptRecord[]): number {
+  let count = 0;
+  for (const entry of log) if (entry.outcome !== 'shed' && entry.outcome !== 'forbidden') count++;
+  return count;
+}
+
+/** `model outcome [status code] ms` — enough to see what happened without a second log line. */
+function briefAttempt(entry: AttemptRecord): string {
+  const parts = [entry.modelId, entry.outcome];
+  if (entry.status !== undefined) parts.push(String(entry.status));
+  if (entry.code !== undefined) parts.push(entry.code.replace(/^UNBUNDLE_E_/, ''));
+  if (entry.reason !== undefined) parts.push(`(${entry.reason})`);
+  parts.push(`${entry.ms}ms`);
+  return parts.join(' ');
 }

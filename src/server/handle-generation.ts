@@ -1,6 +1,7 @@
 import type { GenerateRequest } from '../backends/types.ts';
 import { toUnbundleError } from '../errors.ts';
-import type { Executor } from '../executor/executor.ts';
+import type { AttemptGuard } from '../executor/attempt-guard.ts';
+import type { Executor, ExecutionOptions } from '../executor/executor.ts';
 import type { Plan } from '../router/plan.ts';
 import type { RequestContext } from './request-context.ts';
 import { sendJson, startEventStream, writeChunk } from './respond.ts';
@@ -15,6 +16,10 @@ export interface GenerationCall {
   /** The client's wire format (OpenAI chat / completions, Anthropic messages). */
   wire: WireFormat;
   timeoutMs: number;
+  /** Streams: per-attempt first-part deadline from x-unbundle-ttft-ms (else the model's setting). */
+  firstTokenMs?: number;
+  /** The policy's per-attempt hook, when a policy is configured. */
+  guard?: AttemptGuard;
 }
 
 function planHeaders(plan: Plan, modelId: string, attempts: number): Record<string, string> {
@@ -27,7 +32,9 @@ export async function handleGeneration(ctx: RequestContext, executor: Executor, 
   const created = Math.floor(Date.now() / 1000);
   const responseId = wire.responseId(ctx.id);
   ctx.stream = call.stream;
-  const options = { signal: ctx.signal, controller: ctx.controller, timeoutMs: call.timeoutMs };
+  const options: ExecutionOptions = { signal: ctx.signal, controller: ctx.controller, timeoutMs: call.timeoutMs, startedAt: ctx.start, attemptLog: (ctx.attemptLog = []) };
+  if (call.firstTokenMs !== undefined) options.firstTokenMs = call.firstTokenMs;
+  if (call.guard !== undefined) options.guard = call.guard;
 
   if (!call.stream) {
     const { result, modelId, attempts } = await executor.generate(plan, request, options);
@@ -39,8 +46,8 @@ export async function handleGeneration(ctx: RequestContext, executor: Executor, 
     return;
   }
 
-  // Failures before the first part surface as a normal error response (and, with the executor
-  // issue, a silent fallback); after the first byte they end the stream with an error event.
+  // Failures before the first part fall back silently (or, when nothing is left, surface as a
+  // normal error response); after the first byte they end the stream with an error event.
   const execution = await executor.stream(plan, request, options);
   ctx.answeredBy = execution.modelId;
   ctx.attempts = execution.attempts;

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Usage } from '../backends/types.ts';
 import type { UnbundleError } from '../errors.ts';
+import type { AttemptRecord } from '../executor/attempt-chain.ts';
 import type { Plan } from '../router/plan.ts';
 
 /** What one request accumulates on its way through the house; the log line is written from it. */
@@ -34,6 +35,8 @@ export interface RequestContext {
   policyDecision?: string;
   /** Every model the executor tried, in order (ledger, audit). */
   attemptedModels?: string[];
+  /** The executor's attempt log (filled as attempts happen, so it survives a failed execution). */
+  attemptLog?: AttemptRecord[];
 }
 
 const clientIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -3,7 +3,7 @@ import { chooseRoute } from '../router/choose-route.ts';
 import type { Gateway } from './gateway.ts';
 import { anthropicMessagesWire } from './anthropic/encode-anthropic.ts';
 import { parseMessagesBody } from './anthropic/parse-messages-request.ts';
-import { handleGeneration } from './handle-generation.ts';
+import { handleGeneration, type GenerationCall } from './handle-generation.ts';
 import { encodeEmbeddings, openaiChatWire, openaiCompletionWire } from './openai/encode-openai.ts';
 import { parseChatBody } from './openai/parse-chat-request.ts';
 import { parseCompletionBody } from './openai/parse-completion-request.ts';
@@ -17,14 +17,19 @@ const postRoutes = new Set(['/v1/chat/completions', '/v1/completions', '/v1/embe
 const getRoutes = new Set(['/v1/models', '/health', '/metrics']);
 
 /** Per-request deadline: `x-unbundle-timeout-ms` may shorten (or lengthen) the configured one. */
-function timeoutFor(ctx: RequestContext, configured: number): number {
-  const header = ctx.req.headers['x-unbundle-timeout-ms'];
+function timeoutFor(ctx: RequestContext, configured: number, name = 'x-unbundle-timeout-ms'): number {
+  const header = ctx.req.headers[name];
   if (header === undefined) return configured;
   const value = Number(header);
   if (!Number.isInteger(value) || value < 1 || value > 3_600_000) {
-    throw new UnbundleError('UNBUNDLE_E_BAD_REQUEST', 'x-unbundle-timeout-ms must be a whole number of milliseconds from 1 to 3600000.', { param: 'x-unbundle-timeout-ms' });
+    throw new UnbundleError('UNBUNDLE_E_BAD_REQUEST', `${name} must be a whole number of milliseconds from 1 to 3600000.`, { param: name });
   }
   return value;
+}
+
+/** The plan's primary may set its own total (`timeouts.totalMs`); the header still wins. */
+function configuredTimeout(gateway: Gateway, primary: string): number {
+  return gateway.options.models.get(primary)?.config.timeouts?.totalMs ?? gateway.options.portfolio.server.requestTimeoutMs;
 }
 
 export async function routeRequest(ctx: RequestContext, path: string, gateway: Gateway): Promise<void> {
@@ -34,12 +39,12 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
 
   if (method === 'POST' && postRoutes.has(path)) {
     const body = await readJsonBody(ctx.req, config.bodyLimit);
-    const timeoutMs = timeoutFor(ctx, config.requestTimeoutMs);
     if (path === '/v1/embeddings') {
       const parsed = parseEmbeddingBody(body);
       ctx.requestedModel = parsed.model;
       const plan = chooseRoute(parsed.model, models);
-      const { result, modelId, attempts } = await gateway.executor.embed(plan, parsed.request, { signal: ctx.signal, controller: ctx.controller, timeoutMs });
+      const timeoutMs = timeoutFor(ctx, configuredTimeout(gateway, plan.primary));
+      const { result, modelId, attempts } = await gateway.executor.embed(plan, parsed.request, { signal: ctx.signal, controller: ctx.controller, timeoutMs, startedAt: ctx.start, attemptLog: (ctx.attemptLog = []) });
       ctx.answeredBy = modelId;
       ctx.attempts = attempts;
       ctx.usage = result.usage;
@@ -52,21 +57,27 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
       const parsed = parseMessagesBody(body);
       ctx.requestedModel = parsed.model;
       const plan = chooseRoute(parsed.model, models);
-      await handleGeneration(ctx, gateway.executor, { plan, request: parsed.request, stream: parsed.stream, includeUsage: true, timeoutMs, wire: anthropicMessagesWire });
+      const timeoutMs = timeoutFor(ctx, configuredTimeout(gateway, plan.primary));
+      const call: GenerationCall = { plan, request: parsed.request, stream: parsed.stream, includeUsage: true, timeoutMs, wire: anthropicMessagesWire };
+      if (parsed.stream && ctx.req.headers['x-unbundle-ttft-ms'] !== undefined) call.firstTokenMs = timeoutFor(ctx, 0, 'x-unbundle-ttft-ms');
+      await handleGeneration(ctx, gateway.executor, call);
       return;
     }
     const chat = path === '/v1/chat/completions';
     const parsed = chat ? parseChatBody(body) : parseCompletionBody(body);
     ctx.requestedModel = parsed.model;
     const plan = chooseRoute(parsed.model, models);
-    await handleGeneration(ctx, gateway.executor, { plan, request: parsed.request, stream: parsed.stream, includeUsage: parsed.includeUsage, timeoutMs, wire: chat ? openaiChatWire : openaiCompletionWire });
+    const timeoutMs = timeoutFor(ctx, configuredTimeout(gateway, plan.primary));
+    const call: GenerationCall = { plan, request: parsed.request, stream: parsed.stream, includeUsage: parsed.includeUsage, timeoutMs, wire: chat ? openaiChatWire : openaiCompletionWire };
+    if (parsed.stream && ctx.req.headers['x-unbundle-ttft-ms'] !== undefined) call.firstTokenMs = timeoutFor(ctx, 0, 'x-unbundle-ttft-ms');
+    await handleGeneration(ctx, gateway.executor, call);
     return;
   }
 
   if ((method === 'GET' || method === 'HEAD') && getRoutes.has(path)) {
     if (path === '/v1/models') sendJson(ctx.res, 200, modelsBody(models));
     else if (path === '/health') {
-      const health = healthBody(models);
+      const health = healthBody(models, gateway.executor);
       sendJson(ctx.res, health.status === 'down' ? 503 : 200, JSON.stringify(health));
     } else {
       const text = gateway.metrics.registry.render();

@@ -11,7 +11,9 @@ export type { FakeAnswer, FakeToolCall } from './fake-openai-wire.ts';
  * OpenAI's API reference: /v1/chat/completions (plain and SSE), /v1/completions, /v1/embeddings,
  * /v1/models. Its behaviour is set per server (`setBehavior`) or per request with the
  * `x-fake-behavior` header (`ok`, `error:503`, `hang`, `reset`, `drip:20`, `cut`, `cut:2`,
- * `malformed`, or a JSON FakeBehavior), so one bench can mix healthy and failing traffic.
+ * `malformed`, or a JSON FakeBehavior), so one bench can mix healthy and failing traffic. A
+ * script (`setScript`: one behaviour per call, in order, then the server's) or a chooser
+ * (`setChooser`: called per call, e.g. "fail 30% at random") drive outage tests and the chaos bench.
  * The `ok` path is kept cheap: benches use it as the zero-delay upstream.
  */
 
@@ -57,6 +59,12 @@ export interface FakeOpenAIUpstream {
   port: number;
   requests: CapturedRequest[];
   setBehavior(behavior: FakeBehavior): void;
+  /** The next calls get these behaviours, one each, in order (then the server's behaviour again). */
+  setScript(behaviors: FakeBehavior[]): void;
+  /** Picks each call's behaviour (undefined: the server's); pass undefined to remove it. */
+  setChooser(choose: ((call: number) => FakeBehavior | undefined) | undefined): void;
+  /** Generation and embedding calls received (health-check GETs not counted). */
+  readonly calls: number;
   close(): Promise<void>;
 }
 
@@ -87,6 +95,9 @@ function sendError(res: ServerResponse, status: number, message: string, type = 
 
 export async function startFakeOpenAIUpstream(options: FakeOpenAIUpstreamOptions = {}): Promise<FakeOpenAIUpstream> {
   let current: FakeBehavior = options.behavior ?? { kind: 'ok' };
+  let script: FakeBehavior[] = [];
+  let chooser: ((call: number) => FakeBehavior | undefined) | undefined;
+  let calls = 0;
   const record = options.record ?? true;
   const requests: CapturedRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -150,6 +161,11 @@ export async function startFakeOpenAIUpstream(options: FakeOpenAIUpstreamOptions
   async function handle(req: IncomingMessage, res: ServerResponse, rawBody: string): Promise<void> {
     const header = req.headers['x-fake-behavior'];
     let behavior = current;
+    if (req.method === 'POST') {
+      const call = calls++;
+      if (script.length > 0) behavior = script.shift()!;
+      else if (chooser !== undefined) behavior = chooser(call) ?? current;
+    }
     if (typeof header === 'string') {
       behavior = headerBehaviors.get(header) ?? parseFakeBehavior(header);
       headerBehaviors.set(header, behavior);
@@ -223,6 +239,15 @@ export async function startFakeOpenAIUpstream(options: FakeOpenAIUpstreamOptions
     requests,
     setBehavior(behavior: FakeBehavior) {
       current = behavior;
+    },
+    setScript(behaviors: FakeBehavior[]) {
+      script = [...behaviors];
+    },
+    setChooser(choose) {
+      chooser = choose;
+    },
+    get calls() {
+      return calls;
     },
     close: () =>
       new Promise<void>((resolve) => {

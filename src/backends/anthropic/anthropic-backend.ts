@@ -21,7 +21,7 @@ export function createAnthropicBackend(config: AnthropicModelConfig, env: NodeJS
     baseURL: config.baseURL,
     headers,
     connections: config.connections,
-    connectTimeoutMs: config.connectTimeoutMs,
+    connectTimeoutMs: config.connectTimeoutMs ?? 10_000,
     firstByteTimeoutMs: config.firstByteTimeoutMs,
     idleTimeoutMs: config.idleTimeoutMs,
     mapStatus: anthropicStatusError(config.id, 'key' in key ? key.key : undefined),

@@ -22,7 +22,7 @@ export function createGeminiBackend(config: GeminiModelConfig, env: NodeJS.Proce
     baseURL: config.baseURL,
     headers,
     connections: config.connections,
-    connectTimeoutMs: config.connectTimeoutMs,
+    connectTimeoutMs: config.connectTimeoutMs ?? 10_000,
     firstByteTimeoutMs: config.firstByteTimeoutMs,
     idleTimeoutMs: config.idleTimeoutMs,
     mapStatus: geminiStatusError(config.id, 'key' in key ? key.key : undefined),

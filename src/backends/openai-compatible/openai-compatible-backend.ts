@@ -53,7 +53,9 @@ export class OpenAICompatibleBackend implements Backend {
     this.basePath = url.pathname.replace(/\/+$/, '');
     // Kept for servers that need a query on every call, e.g. Azure's ?api-version=.
     this.query = url.search;
-    this.timeouts = { connectTimeoutMs: config.connectTimeoutMs, firstByteTimeoutMs: config.firstByteTimeoutMs, idleTimeoutMs: config.idleTimeoutMs };
+    // Filled from resilience.timeouts.connectMs when the config is loaded; the fallback is for hand-built configs.
+    const connectTimeoutMs = config.connectTimeoutMs ?? 10_000;
+    this.timeouts = { connectTimeoutMs, firstByteTimeoutMs: config.firstByteTimeoutMs, idleTimeoutMs: config.idleTimeoutMs };
 
     const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'unbundle' };
     for (const [name, value] of Object.entries(config.headers)) headers[name.toLowerCase()] = value;
@@ -74,7 +76,7 @@ export class OpenAICompatibleBackend implements Backend {
     this.pool = new Pool(url.origin, {
       connections: config.connections,
       pipelining: 1,
-      connect: { timeout: config.connectTimeoutMs },
+      connect: { timeout: connectTimeoutMs },
       headersTimeout: config.firstByteTimeoutMs,
       bodyTimeout: config.idleTimeoutMs,
     });
