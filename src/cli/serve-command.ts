@@ -29,7 +29,7 @@ Options:
     const { portfolio, source } = await resolvePortfolio({ configPath: values.config, env: io.env, cwd: io.cwd, stderr: io.stderr, download: true });
     const logger = createLogger(portfolio.server.logLevel);
     const models = await ModelRegistry.create(portfolio, io.env);
-    const gateway = new Gateway({ portfolio, models, logger });
+    const gateway = new Gateway({ portfolio, models, logger, env: io.env, cwd: io.cwd });
     if (values.warm) await models.warmAll();
     const address = await gateway.listen(port ?? portfolio.server.port, values.host ?? portfolio.server.host);
     io.stderr.write(`unbundle serving ${models.ids().length} model(s) from ${source}\n`);

@@ -1,11 +1,14 @@
 import type { z } from 'zod';
 import { UnbundleError } from '../errors.ts';
+import { authSchema, tenantSchema } from '../access/access-schema.ts';
 import { llamacppModelSchema, openaiCompatibleModelSchema, portfolioSchema, serverSchema } from './schema.ts';
 
 /** Keys accepted at each place in the config, for "did you mean" hints. */
 function knownKeysAt(path: PropertyKey[], raw: unknown): string[] | undefined {
   if (path.length === 0) return Object.keys(portfolioSchema.shape);
   if (path.length === 1 && path[0] === 'server') return Object.keys(serverSchema.unwrap().shape);
+  if (path.length === 1 && path[0] === 'auth') return Object.keys(authSchema.unwrap().shape);
+  if (path.length === 2 && path[0] === 'tenants') return Object.keys(tenantSchema.shape);
   if (path.length === 2 && path[0] === 'models' && typeof path[1] === 'number') {
     const model = (raw as { models?: Array<{ backend?: unknown }> } | undefined)?.models?.[path[1]];
     if (model?.backend === 'llamacpp') return Object.keys(llamacppModelSchema.shape);

@@ -1,4 +1,5 @@
 import { UnbundleError } from '../errors.ts';
+import { handleAdmin } from './admin/handle-admin.ts';
 import { chooseRoute } from '../router/choose-route.ts';
 import type { Gateway } from './gateway.ts';
 import { handleGeneration } from './handle-generation.ts';
@@ -29,14 +30,19 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
   const { method } = ctx.req;
   const { portfolio, models } = gateway.options;
   const config = portfolio.server;
+  // undefined with auth: none — then nothing below calls into access control.
+  const auth = gateway.auth;
 
   if (method === 'POST' && postRoutes.has(path)) {
+    // Authenticate before reading the body: an anonymous client never gets to upload megabytes.
+    const tenant = auth?.authenticate(ctx);
     const body = await readJsonBody(ctx.req, config.bodyLimit);
     const timeoutMs = timeoutFor(ctx, config.requestTimeoutMs);
     if (path === '/v1/embeddings') {
       const parsed = parseEmbeddingBody(body);
       ctx.requestedModel = parsed.model;
       const plan = chooseRoute(parsed.model, models);
+      if (tenant) await auth!.admit(ctx, tenant, parsed.model, models.has(parsed.model), parsed.request);
       const { result, modelId, attempts } = await gateway.executor.embed(plan, parsed.request, { signal: ctx.signal, controller: ctx.controller, timeoutMs });
       ctx.answeredBy = modelId;
       ctx.attempts = attempts;
@@ -47,12 +53,13 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
     const parsed = path === '/v1/chat/completions' ? parseChatBody(body) : parseCompletionBody(body);
     ctx.requestedModel = parsed.model;
     const plan = chooseRoute(parsed.model, models);
+    if (tenant) await auth!.admit(ctx, tenant, parsed.model, models.has(parsed.model), parsed.request);
     await handleGeneration(ctx, gateway.executor, { plan, request: parsed.request, stream: parsed.stream, includeUsage: parsed.includeUsage, timeoutMs });
     return;
   }
 
   if ((method === 'GET' || method === 'HEAD') && getRoutes.has(path)) {
-    if (path === '/v1/models') sendJson(ctx.res, 200, modelsBody(models));
+    if (path === '/v1/models') sendJson(ctx.res, 200, modelsBody(models, auth?.authenticate(ctx).allowed));
     else if (path === '/health') {
       const health = healthBody(models);
       sendJson(ctx.res, health.status === 'down' ? 503 : 200, JSON.stringify(health));
@@ -62,6 +69,11 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
       ctx.res.setHeader('content-type', 'text/plain; version=0.0.4; charset=utf-8');
       ctx.res.end(text);
     }
+    return;
+  }
+
+  if (path.startsWith('/admin/') || path === '/admin') {
+    await handleAdmin(ctx, path, gateway);
     return;
   }
 
