@@ -148,6 +148,8 @@ export class Gateway {
       path: ctx.endpoint,
       requested: ctx.requestedModel,
       model: ctx.answeredBy,
+      tenant: ctx.tenantId,
+      key: ctx.keyId,
       attempts: ctx.attempts,
       stream: ctx.stream,
       status,
