@@ -28,7 +28,7 @@ export const tenantSchema = z.strictObject({
   id: tenantId,
   description: z.string().optional(),
   /** Models this tenant may use (ids or globs); also bounds `auto` routing and fallbacks. */
-  models: z.array(modelPattern).min(1, { message: 'must list at least one model id or pattern ("*" allows every model)' }).default(['*']),
+  models: z.array(modelPattern).min(1).default(['*']),
   /** Zones this tenant's requests may reach (read by the policy). */
   zones: z.array(zone).min(1).optional(),
   /** Requests per minute for the whole tenant. */
@@ -44,7 +44,7 @@ export const tenantSchema = z.strictObject({
 export const authSchema = z
   .strictObject({
     /** `keys`: every /v1 request needs an unbundle API key. `none`: open (loopback only, unless allowInsecure). */
-    mode: z.enum(['none', 'keys']).default('none'),
+    mode: z.enum(['none', 'keys'], { message: 'must be keys (every request needs an API key) or none (no keys: loopback only)' }).default('none'),
     /** The environment variable holding the admin key; the admin API is off while it is unset. */
     adminKeyEnv: envName.default('UNBUNDLE_ADMIN_KEY'),
     /** Serve with `mode: none` on a non-loopback address (logs a warning at start). */

@@ -31,6 +31,8 @@ export interface AccessGatewayOptions {
   /** Scripted models by id (zone external); default alpha, beta, local-small. */
   modelIds?: string[];
   entries?: Array<{ config: ModelConfig; backend: Backend }>;
+  /** Real models in the config, backends created from it (e.g. an openai-compatible fake upstream). */
+  models?: PortfolioInput['models'];
   /** Extra env; UNBUNDLE_ADMIN_KEY is set to `adminKey` unless `admin: false`. */
   env?: NodeJS.ProcessEnv;
   admin?: boolean;
@@ -44,13 +46,13 @@ export async function startAccessGateway(options: AccessGatewayOptions = {}): Pr
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'unbundle-access-'));
   const env: NodeJS.ProcessEnv = { UNBUNDLE_DATA_DIR: dataDir, ...(options.admin === false ? {} : { UNBUNDLE_ADMIN_KEY: adminKey }), ...options.env };
   const backends = new Map<string, ScriptedBackend>();
-  const entries = options.entries ?? (options.modelIds ?? ['alpha', 'beta', 'local-small']).map((id) => {
+  const entries = options.models !== undefined ? [] : options.entries ?? (options.modelIds ?? ['alpha', 'beta', 'local-small']).map((id) => {
     const backend = new ScriptedBackend(id, { text: `${id} answers.` });
     backends.set(id, backend);
     return { config: scriptedConfig(id), backend };
   });
-  const portfolio = portfolioFromObject({ server: { port: 0, ...options.server }, auth: options.auth, tenants: options.tenants });
-  const models = ModelRegistry.fromBackends(entries);
+  const portfolio = portfolioFromObject({ server: { port: 0, ...options.server }, auth: options.auth, tenants: options.tenants, models: options.models });
+  const models = options.models !== undefined ? await ModelRegistry.create(portfolio, env) : ModelRegistry.fromBackends(entries);
   const logs: Array<Record<string, unknown>> = [];
   const stream = new Writable({
     write(chunk, _encoding, done) {
