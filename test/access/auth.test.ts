@@ -27,7 +27,7 @@ describe('API keys on the /v1 routes (auth.mode keys)', () => {
     const client = new OpenAI({ baseURL: `${started.url}/v1`, apiKey: acme.key, maxRetries: 0 });
     const answer = await client.chat.completions.create({ model: 'alpha', messages: [{ role: 'user', content: 'Hi' }] });
     assert.equal(answer.choices[0]!.message.content, 'alpha answers.');
-    const line = started.logs.findLast((log) => log.msg === 'request')!;
+    const line = started.logs.filter((log) => log.msg === 'request').at(-1)!;
     assert.equal(line.tenant, 'acme');
     assert.equal(line.key, acme.id);
   });
@@ -140,7 +140,7 @@ describe('auth: none (the zero-config default)', () => {
       assert.equal(started.gateway.auth, undefined);
       const { status } = await chat(started.url, {});
       assert.equal(status, 200);
-      const line = started.logs.findLast((log) => log.msg === 'request')!;
+      const line = started.logs.filter((log) => log.msg === 'request').at(-1)!;
       assert.equal(line.tenant, undefined);
     } finally {
       await started.close();
