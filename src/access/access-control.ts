@@ -1,6 +1,7 @@
 import type { EmbedRequest, GenerateRequest } from '../backends/types.ts';
 import type { Logger } from '../logger.ts';
 import type { Portfolio } from '../portfolio/schema.ts';
+import type { Plan } from '../router/plan.ts';
 import type { RequestContext } from '../server/request-context.ts';
 import { estimateTokens } from './estimate-tokens.ts';
 import { KeyAuthenticator } from './key-authenticator.ts';
@@ -65,12 +66,12 @@ export class AccessControl {
   }
 
   /**
-   * After parsing: 403 when an explicit model is outside the tenant's list, then the rate limits
-   * (a promise only when the tenant has any). `auto` and other virtual models are bounded by
-   * allowedModelsFor instead, where the router picks.
+   * After routing: keeps the plan inside the tenant's models (403 when an explicit model is
+   * outside them; fallbacks the tenant may not use are dropped, so no retry or fallback path
+   * crosses), then the rate limits — a promise only when the tenant has any.
    */
-  admit(ctx: RequestContext, tenant: Tenant, requested: string, isPortfolioModel: boolean, request: GenerateRequest | EmbedRequest): Promise<void> | undefined {
-    if (isPortfolioModel) this.tenants.checkModel(tenant, requested);
+  admit(ctx: RequestContext, tenant: Tenant, plan: Plan, request: GenerateRequest | EmbedRequest): Promise<void> | undefined {
+    this.tenants.restrictPlan(tenant, plan);
     if (!tenant.limited || this.limiter === undefined) return undefined;
     const caller = { tenantId: ctx.tenantId!, keyId: ctx.keyId! };
     return this.limiter.admit(ctx.res, tenant, caller, estimateTokens(request)).then((reservation) => {

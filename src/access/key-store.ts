@@ -42,6 +42,20 @@ interface KeyRecord {
 
 const schemaVersion = 1;
 
+/**
+ * For the commands that only read or revoke: the store in the data folder, or a message (exit 4)
+ * when there is none there — never a new, empty store in the wrong folder.
+ */
+export function openExistingKeyStore(io: { env: NodeJS.ProcessEnv; cwd: string; stderr: NodeJS.WritableStream }, command: string): KeyStore | undefined {
+  try {
+    return new KeyStore(dataDirFor(io.env, io.cwd), { mustExist: true });
+  } catch (error) {
+    if (!(error instanceof UnbundleError) || error.code !== 'UNBUNDLE_E_STORE_UNAVAILABLE') throw error;
+    io.stderr.write(`unbundle ${command}: ${error.message}\n`);
+    return undefined;
+  }
+}
+
 /** `$UNBUNDLE_DATA_DIR`, default `./.unbundle`, as the ledger resolves it. */
 export function dataDirFor(env: NodeJS.ProcessEnv, cwd: string): string {
   return path.resolve(cwd, env.UNBUNDLE_DATA_DIR || '.unbundle');
@@ -71,8 +85,12 @@ export class KeyStore {
   private readonly byId: Database.Statement<[string], KeyRecord>;
   private readonly touch: Database.Statement<[number, string]>;
 
-  constructor(dataDir: string) {
+  /** `mustExist`: fail (4 in the CLI) instead of creating an empty store, for commands that only read or revoke. */
+  constructor(dataDir: string, options: { mustExist?: boolean } = {}) {
     this.file = path.join(dataDir, 'keys.sqlite');
+    if (options.mustExist && !existsSync(this.file)) {
+      throw new UnbundleError('UNBUNDLE_E_STORE_UNAVAILABLE', `No key store at ${this.file}: no key was created here yet. Point UNBUNDLE_DATA_DIR at the folder the server uses, or create a key with "unbundle keys create --tenant T".`);
+    }
     try {
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
       this.pepper = readOrCreatePepper(path.join(dataDir, 'keys.pepper'));

@@ -1,4 +1,5 @@
 import { UnbundleError } from '../errors.ts';
+import type { Plan } from '../router/plan.ts';
 import type { TenantConfig } from './access-schema.ts';
 
 /** A tenant as the hot path uses it: config plus its allowed models, resolved once at start. */
@@ -67,7 +68,31 @@ export class TenantDirectory {
   /** 403 for an explicit model outside the tenant's list; names the model and what is allowed. */
   checkModel(tenant: Tenant, modelId: string): void {
     if (tenant.allows(modelId)) return;
-    const allowed = tenant.config.models.join(', ');
-    throw new UnbundleError('UNBUNDLE_E_FORBIDDEN', `Tenant "${tenant.config.id}" may not use model '${modelId}'. Allowed models: ${allowed}.`, { param: 'model' });
+    throw this.forbidden(tenant, modelId);
+  }
+
+  /**
+   * Keeps a router's plan inside the tenant's models, in place: an explicit model outside them is
+   * a 403; for `auto` and virtual models a disallowed primary gives way to the first allowed
+   * fallback; disallowed fallbacks are dropped. Defence in depth: the router already chooses among
+   * allowedModelsFor(tenant) once the lead wires it in.
+   */
+  restrictPlan(tenant: Tenant, plan: Plan): void {
+    const { allowed } = tenant;
+    if (!allowed.has(plan.primary)) {
+      if (plan.primary === plan.requested) throw this.forbidden(tenant, plan.requested);
+      const next = plan.fallbacks.findIndex((id) => allowed.has(id));
+      if (next === -1) {
+        throw new UnbundleError('UNBUNDLE_E_FORBIDDEN', `Tenant "${tenant.config.id}" may not use any model the router chose for '${plan.requested}' (${[plan.primary, ...plan.fallbacks].join(', ')}). Allowed models: ${tenant.config.models.join(', ')}.`, { param: 'model' });
+      }
+      plan.reasons.push(`tenant ${tenant.config.id} may not use ${plan.primary}`);
+      plan.primary = plan.fallbacks[next]!;
+      plan.fallbacks = plan.fallbacks.slice(next + 1);
+    }
+    if (plan.fallbacks.length > 0 && !plan.fallbacks.every((id) => allowed.has(id))) plan.fallbacks = plan.fallbacks.filter((id) => allowed.has(id));
+  }
+
+  private forbidden(tenant: Tenant, modelId: string): UnbundleError {
+    return new UnbundleError('UNBUNDLE_E_FORBIDDEN', `Tenant "${tenant.config.id}" may not use model '${modelId}'. Allowed models: ${tenant.config.models.join(', ')}.`, { param: 'model' });
   }
 }

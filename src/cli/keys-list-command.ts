@@ -1,6 +1,6 @@
 import { keyInfoJson } from '../access/key-info-json.ts';
-import { dataDirFor, KeyStore } from '../access/key-store.ts';
-import { parseCommandArgs, type Command } from './command.ts';
+import { openExistingKeyStore } from '../access/key-store.ts';
+import { exitCodes, parseCommandArgs, type Command } from './command.ts';
 
 export const keysListCommand: Command = {
   name: 'keys list',
@@ -16,7 +16,8 @@ Options:
 `,
   async run(argv, io) {
     const { values } = parseCommandArgs('keys list', argv, { tenant: { type: 'string' }, json: { type: 'boolean' } });
-    const store = new KeyStore(dataDirFor(io.env, io.cwd));
+    const store = openExistingKeyStore(io, 'keys list');
+    if (store === undefined) return exitCodes.unavailable;
     try {
       const now = Date.now();
       const keys = store.list({ tenant: values.tenant }).map((info) => keyInfoJson(info, now));

@@ -1,5 +1,5 @@
 import { isKeyId } from '../access/api-key.ts';
-import { dataDirFor, KeyStore } from '../access/key-store.ts';
+import { openExistingKeyStore } from '../access/key-store.ts';
 import { UnbundleError } from '../errors.ts';
 import { exitCodes, parseCommandArgs, type Command } from './command.ts';
 
@@ -18,7 +18,8 @@ DELETE /admin/keys/ID revokes at once.
     if (id === undefined || extra.length > 0 || !isKeyId(id)) {
       throw new UnbundleError('UNBUNDLE_E_USAGE', `unbundle keys revoke: ${id === undefined ? 'give the key id' : extra.length > 0 ? 'give one key id' : `"${id}" is not a key id (12 hex digits, as "unbundle keys list" shows)`}. Run "unbundle keys revoke --help" for usage.`);
     }
-    const store = new KeyStore(dataDirFor(io.env, io.cwd));
+    const store = openExistingKeyStore(io, 'keys revoke');
+    if (store === undefined) return exitCodes.unavailable;
     try {
       const before = store.get(id);
       if (before === undefined) {

@@ -34,6 +34,8 @@ Options:
     const address = await gateway.listen(port ?? portfolio.server.port, values.host ?? portfolio.server.host);
     io.stderr.write(`unbundle serving ${models.ids().length} model(s) from ${source}\n`);
     for (const { config } of models.list()) io.stderr.write(`  - ${config.id} (${config.backend}, zone ${config.zone})\n`);
+    const { access } = gateway;
+    io.stderr.write(`auth: ${access.mode === 'keys' ? `API keys required (${access.tenants.ids().length} tenant(s), keys in ${access.dataDir})` : 'none (no API keys)'}; admin API ${access.adminKey ? 'on' : `off (set ${access.adminKeyEnv} to turn it on)`}\n`);
     io.stderr.write(`listening on ${address.url}  (OpenAI base URL: ${address.url}/v1)\n`);
     logger.info({ url: address.url, models: models.ids(), source }, 'listening');
 

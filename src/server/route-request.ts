@@ -42,7 +42,7 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
       const parsed = parseEmbeddingBody(body);
       ctx.requestedModel = parsed.model;
       const plan = chooseRoute(parsed.model, models);
-      if (tenant) await auth!.admit(ctx, tenant, parsed.model, models.has(parsed.model), parsed.request);
+      if (tenant) await auth!.admit(ctx, tenant, plan, parsed.request);
       const { result, modelId, attempts } = await gateway.executor.embed(plan, parsed.request, { signal: ctx.signal, controller: ctx.controller, timeoutMs });
       ctx.answeredBy = modelId;
       ctx.attempts = attempts;
@@ -53,7 +53,7 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
     const parsed = path === '/v1/chat/completions' ? parseChatBody(body) : parseCompletionBody(body);
     ctx.requestedModel = parsed.model;
     const plan = chooseRoute(parsed.model, models);
-    if (tenant) await auth!.admit(ctx, tenant, parsed.model, models.has(parsed.model), parsed.request);
+    if (tenant) await auth!.admit(ctx, tenant, plan, parsed.request);
     await handleGeneration(ctx, gateway.executor, { plan, request: parsed.request, stream: parsed.stream, includeUsage: parsed.includeUsage, timeoutMs });
     return;
   }

@@ -74,6 +74,15 @@ describe('unbundle keys create / list / revoke', () => {
     assert.equal((await runCli(['keys', 'revoke', 'nope'], { env, cwd: dir })).code, 2);
   });
 
+  it('list and revoke without a key store exit 4, naming the folder', async () => {
+    const elsewhere = { UNBUNDLE_DATA_DIR: path.join(dir, 'nothing-here') };
+    for (const argv of [['keys', 'list'], ['keys', 'revoke', '0123456789ab']]) {
+      const result = await runCli(argv, { env: elsewhere, cwd: dir });
+      assert.equal(result.code, 4);
+      assert.match(result.stderr, /No key store at .*nothing-here.*keys\.sqlite: no key was created here yet/);
+    }
+  });
+
   it('revoking an unknown id exits 4 (missing resource)', async () => {
     const result = await runCli(['keys', 'revoke', '0123456789ab'], { env, cwd: dir });
     assert.equal(result.code, 4);
