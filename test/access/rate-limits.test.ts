@@ -51,6 +51,7 @@ describe('rate limits on the HTTP surface (memory store)', () => {
         { id: 'rpm', models: ['*'], rpm: 3 },
         { id: 'tpm', models: ['*'], tpm: 100 },
         { id: 'perkey', models: ['*'], keyRpm: 1 },
+        { id: 'stream', models: ['*'], tpm: 100 },
         { id: 'free', models: ['*'] },
       ],
     });
@@ -104,6 +105,22 @@ describe('rate limits on the HTTP surface (memory store)', () => {
     assert.equal(started.backends.get('alpha')!.calls.filter((call) => (call.request as { maxTokens?: number }).maxTokens === 90).length, 0, 'the refused request never ran');
   });
 
+  it('streams carry the headers too, and are settled once the stream ends', async () => {
+    const { key } = started.createKey('stream');
+    const response = await fetch(`${started.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ model: 'alpha', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 80, stream: true }),
+    });
+    assert.equal(response.status, 200);
+    // 100 - (1 + 80) reserved.
+    assert.equal(response.headers.get('x-ratelimit-remaining-tokens'), '19');
+    assert.match(await response.text(), /data: \[DONE\]/);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Settled to the real 12 tokens: 69 given back, so a 61-token request fits again at once.
+    assert.equal((await chat(started.url, { authorization: `Bearer ${key}` }, { max_tokens: 60 })).status, 200);
+  });
+
   it('per-key limits apply to each key of a tenant separately', async () => {
     const one = started.createKey('perkey');
     const two = started.createKey('perkey');
@@ -114,6 +131,27 @@ describe('rate limits on the HTTP surface (memory store)', () => {
 });
 
 describe('rate limits in Redis (real Redis at 127.0.0.1:6379; fails when it is down)', () => {
+  it('answers 503 (retryable, no password shown) when Redis cannot be reached: fail closed, not unlimited', async () => {
+    const started = await startAccessGateway({
+      auth: { mode: 'keys', rateLimitStore: 'redis' },
+      tenants: [{ id: 'acme', rpm: 10 }],
+      env: { UNBUNDLE_REDIS_URL: 'redis://:hunter2secret@127.0.0.1:1' },
+    });
+    try {
+      const { key } = started.createKey('acme');
+      const t0 = Date.now();
+      const { status, headers, body } = await chat(started.url, { authorization: `Bearer ${key}` });
+      assert.equal(status, 503);
+      assert.equal(body.error.code, 'UNBUNDLE_E_STORE_UNAVAILABLE');
+      assert.match(body.error.message, /rate-limit store \(Redis at 127\.0\.0\.1:1\) is unavailable/);
+      assert.ok(!JSON.stringify(body).includes('hunter2secret'));
+      assert.equal(headers.get('retry-after'), '1');
+      assert.ok(Date.now() - t0 < 5_000, 'fails fast rather than hanging');
+    } finally {
+      await started.close();
+    }
+  });
+
   it('the Lua take is atomic and all-or-nothing, with Redis time', async () => {
     const prefix = `unbundle-test:${randomUUID()}:`;
     const store = new RedisTokenBucketStore({ url: redisUrl, prefix });
