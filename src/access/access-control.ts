@@ -11,6 +11,9 @@ import { RedisTokenBucketStore } from './redis-token-bucket-store.ts';
 import { TenantDirectory, type Tenant } from './tenant-directory.ts';
 import { MemoryTokenBucketStore } from './token-bucket-store.ts';
 
+/** Shorter admin keys start with a warning: they guard every tenant's keys. */
+const minAdminKeyLength = 24;
+
 export interface AccessControlOptions {
   portfolio: Portfolio;
   modelIds: readonly string[];
@@ -43,6 +46,9 @@ export class AccessControl {
     this.adminKeyEnv = auth.adminKeyEnv;
     const adminKey = options.env[auth.adminKeyEnv];
     this.adminKey = adminKey !== undefined && adminKey !== '' ? adminKey : undefined;
+    if (this.adminKey !== undefined && this.adminKey.length < minAdminKeyLength) {
+      options.logger.warn({ env: auth.adminKeyEnv }, `the admin key in ${auth.adminKeyEnv} is shorter than ${minAdminKeyLength} characters: use a long random one (e.g. openssl rand -base64 32)`);
+    }
     // Open the store at start in keys mode, so a bad data folder fails `serve` rather than requests.
     this.authenticator = auth.mode === 'keys' ? new KeyAuthenticator(this.keyStore) : undefined;
     const redisUrl = options.env[auth.redisUrlEnv];

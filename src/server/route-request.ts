@@ -15,6 +15,15 @@ import { healthBody, modelsBody } from './status-bodies.ts';
 const postRoutes = new Set(['/v1/chat/completions', '/v1/completions', '/v1/embeddings']);
 const getRoutes = new Set(['/v1/models', '/health', '/metrics']);
 
+/**
+ * The endpoint label for metrics: a known route, `/admin`, or `unmatched` — never the raw path,
+ * which a client could vary without end to grow the metrics registry.
+ */
+export function metricsEndpoint(path: string): string {
+  if (postRoutes.has(path) || getRoutes.has(path)) return path;
+  return path === '/admin' || path.startsWith('/admin/') ? '/admin' : 'unmatched';
+}
+
 /** Per-request deadline: `x-unbundle-timeout-ms` may shorten (or lengthen) the configured one. */
 function timeoutFor(ctx: RequestContext, configured: number): number {
   const header = ctx.req.headers['x-unbundle-timeout-ms'];

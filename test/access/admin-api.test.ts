@@ -117,6 +117,16 @@ describe('admin API: disabled and config', () => {
     }
   });
 
+  it('warns at start when the admin key is short', async () => {
+    const started = await startAccessGateway({ env: { UNBUNDLE_ADMIN_KEY: 'short' } });
+    try {
+      assert.match(String(started.logs.find((log) => log.level === 'warn')?.msg), /admin key in UNBUNDLE_ADMIN_KEY is shorter than 24 characters/);
+      assert.ok(!JSON.stringify(started.logs).includes('"short"'), 'the key itself is not logged');
+    } finally {
+      await started.close();
+    }
+  });
+
   it('GET /admin/config shows the effective config and no secret', async () => {
     const upstream = await startFakeOpenAIUpstream();
     const secret = 'sk-provider-secret-9f8e7d6c5b4a';

@@ -104,6 +104,16 @@ describe('hardening: bodies, JSON shape, headers, slow clients', () => {
     assert.match(((await crowded.json()) as { error: { message: string } }).error.message, /at most 100/);
   });
 
+  it('labels metrics by known route only, so random paths cannot grow the registry', async () => {
+    for (let i = 0; i < 20; i++) await (await fetch(`${started.url}/random-${i}-${Math.random()}`)).arrayBuffer();
+    await (await fetch(`${started.url}/admin/keys/abc`)).arrayBuffer();
+    const metrics = await (await fetch(`${started.url}/metrics`)).text();
+    assert.doesNotMatch(metrics, /random-/);
+    assert.doesNotMatch(metrics, /admin\/keys/);
+    assert.match(metrics, /unbundle_requests_total\{endpoint="unmatched",model="none",status="404"\} 20/);
+    assert.match(metrics, /unbundle_requests_total\{endpoint="\/admin",model="none",status="404"\} 1/);
+  });
+
   it('cuts a slow-loris client that never finishes its headers (408)', async () => {
     const result = await rawExchange(started.url, (socket) => {
       socket.write('POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\n');
