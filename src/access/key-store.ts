@@ -110,7 +110,9 @@ export class KeyStore {
       }
     } catch (error) {
       if (error instanceof UnbundleError) throw error;
-      throw new UnbundleError('UNBUNDLE_E_STORE_UNAVAILABLE', `Cannot open the key store in ${dataDir}: ${(error as Error).message}. Point UNBUNDLE_DATA_DIR at a writable folder.`, { cause: error });
+      const code = (error as NodeJS.ErrnoException).code;
+      const hint = code === 'EACCES' || code === 'EROFS' || code === 'ENOTDIR' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' ? ' Point UNBUNDLE_DATA_DIR at a writable folder.' : '';
+      throw new UnbundleError('UNBUNDLE_E_STORE_UNAVAILABLE', `Cannot open the key store in ${dataDir}: ${(error as Error).message}.${hint}`, { cause: error });
     }
     this.byId = this.db.prepare<[string], KeyRecord>('SELECT * FROM api_keys WHERE id = ?');
     this.touch = this.db.prepare<[number, string]>('UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?');
