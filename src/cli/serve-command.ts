@@ -29,11 +29,13 @@ Options:
     const { portfolio, source } = await resolvePortfolio({ configPath: values.config, env: io.env, cwd: io.cwd, stderr: io.stderr, download: true });
     const logger = createLogger(portfolio.server.logLevel);
     const models = await ModelRegistry.create(portfolio, io.env);
-    const gateway = new Gateway({ portfolio, models, logger });
+    const gateway = new Gateway({ portfolio, models, logger, env: io.env, cwd: io.cwd });
     if (values.warm) await models.warmAll();
     const address = await gateway.listen(port ?? portfolio.server.port, values.host ?? portfolio.server.host);
     io.stderr.write(`unbundle serving ${models.ids().length} model(s) from ${source}\n`);
     for (const { config } of models.list()) io.stderr.write(`  - ${config.id} (${config.backend}, zone ${config.zone})\n`);
+    const { access } = gateway;
+    io.stderr.write(`auth: ${access.mode === 'keys' ? `API keys required (${access.tenants.ids().length} tenant(s), keys in ${access.dataDir})` : 'none (no API keys)'}; admin API ${access.adminKey ? 'on' : `off (set ${access.adminKeyEnv} to turn it on)`}\n`);
     io.stderr.write(`listening on ${address.url}  (OpenAI base URL: ${address.url}/v1)\n`);
     logger.info({ url: address.url, models: models.ids(), source }, 'listening');
 

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { UnbundleError } from '../errors.ts';
+import { authSchema, tenantSchema } from '../access/access-schema.ts';
 import { resilienceSchema } from '../executor/resilience-schema.ts';
 import { openaiCompatibleProviderNames } from './provider-presets.ts';
 import { anthropicModelSchema, geminiModelSchema, llamacppModelSchema, openaiCompatibleModelSchema, portfolioSchema, serverSchema } from './schema.ts';
@@ -9,6 +10,8 @@ function knownKeysAt(path: PropertyKey[], raw: unknown): string[] | undefined {
   if (path.length === 0) return Object.keys(portfolioSchema.shape);
   if (path.length === 1 && path[0] === 'server') return Object.keys(serverSchema.unwrap().shape);
   if (path.length === 1 && path[0] === 'resilience') return Object.keys(resilienceSchema.unwrap().shape);
+  if (path.length === 1 && path[0] === 'auth') return Object.keys(authSchema.unwrap().shape);
+  if (path.length === 2 && path[0] === 'tenants') return Object.keys(tenantSchema.shape);
   if (path.length === 2 && path[0] === 'models' && typeof path[1] === 'number') {
     const model = (raw as { models?: Array<{ backend?: unknown }> } | undefined)?.models?.[path[1]];
     if (model?.backend === 'llamacpp') return Object.keys(llamacppModelSchema.shape);

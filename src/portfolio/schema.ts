@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fallbackIssues, healthCheckField, modelResilienceFields, resilienceSchema } from '../executor/resilience-schema.ts';
+import { authSchema, tenantIssues, tenantsSchema } from '../access/access-schema.ts';
 import { costConfigIssues, ledgerSchema, modelCostFields } from '../ledger/cost-schema.ts';
 import { openaiCompatibleProviderNames, withProviderPreset } from './provider-presets.ts';
 
@@ -37,6 +38,8 @@ export const serverSchema = z
     requestTimeoutMs: positiveInt.default(600_000),
     /** Time allowed to receive a request's headers (slow-loris guard). */
     headersTimeoutMs: positiveInt.default(10_000),
+    /** Time allowed to receive a whole request, headers and body (a slow body is cut with 408). */
+    bodyTimeoutMs: positiveInt.default(60_000),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .prefault({});
@@ -143,8 +146,14 @@ export const portfolioSchema = z
     models: z.array(modelSchema).default([]),
     ledger: ledgerSchema,
     resilience: resilienceSchema,
+    auth: authSchema,
+    tenants: tenantsSchema,
   })
   .superRefine((portfolio, ctx) => {
+    for (const issue of tenantIssues(portfolio.tenants)) ctx.addIssue({ code: 'custom', ...issue });
+    if (portfolio.auth.mode === 'keys' && portfolio.tenants.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['tenants'], message: 'auth.mode is keys but no tenants are configured — every key belongs to a tenant: add e.g. tenants: [{ id: default, models: ["*"] }]' });
+    }
     for (const issue of costConfigIssues(portfolio)) ctx.addIssue({ code: 'custom', ...issue });
     for (const issue of fallbackIssues(portfolio.models)) ctx.addIssue({ code: 'custom', ...issue });
     const seen = new Map<string, number>();

@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AccessControl } from '../access/access-control.ts';
+import { ConfigError } from '../portfolio/config-error.ts';
 import { UnbundleError } from '../errors.ts';
 import { Executor, type AttemptRecord } from '../executor/executor.ts';
 import type { Logger } from '../logger.ts';
@@ -7,14 +9,18 @@ import type { ModelRegistry } from '../portfolio/model-registry.ts';
 import type { Portfolio } from '../portfolio/schema.ts';
 import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.ts';
 import type { Counter } from './metrics.ts';
-import { routeRequest } from './route-request.ts';
+import { metricsEndpoint, routeRequest } from './route-request.ts';
 import { createRequestContext, type RequestContext } from './request-context.ts';
+import { answerClientError, isLoopback, maxHeaderBytes, tooManyHeaders } from './hardening.ts';
 import { sendError } from './respond.ts';
 
 export interface GatewayOptions {
   portfolio: Portfolio;
   models: ModelRegistry;
   logger: Logger;
+  /** Where the admin key, Redis URL and data folder come from (default: process.env / process.cwd()). */
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
 }
 
 /**
@@ -25,6 +31,10 @@ export class Gateway {
   readonly server: Server;
   readonly metrics: GatewayMetrics;
   readonly executor: Executor;
+  /** Tenants, keys, limits and the admin key (docs/access.md). */
+  readonly access: AccessControl;
+  /** `access` when requests must carry an API key (auth.mode keys); undefined costs nothing per request. */
+  readonly auth: AccessControl | undefined;
   private readonly inFlight = new Set<RequestContext>();
   private draining = false;
   private readonly attemptFailures: Counter;
@@ -32,15 +42,22 @@ export class Gateway {
   constructor(readonly options: GatewayOptions) {
     const { server: config } = options.portfolio;
     this.executor = new Executor(options.models, options.portfolio.resilience);
+    this.access = new AccessControl({ portfolio: options.portfolio, modelIds: options.models.ids(), env: options.env ?? process.env, cwd: options.cwd ?? process.cwd(), logger: options.logger });
+    this.auth = this.access.mode === 'keys' ? this.access : undefined;
     this.metrics = createGatewayMetrics(options.models, () => this.inFlight.size, this.executor);
     this.attemptFailures = this.metrics.registry.counter('unbundle_attempt_failures_total', 'Attempts that did not answer (error, shed by an open circuit, forbidden, cascade-rejected, cancelled hedge), by model and outcome.');
-    this.server = createServer({ headersTimeout: config.headersTimeoutMs, requestTimeout: Math.max(config.headersTimeoutMs, 60_000), keepAliveTimeout: 5_000 }, (req, res) => {
+    this.server = createServer({
+      headersTimeout: config.headersTimeoutMs,
+      // The whole request (headers and body) must arrive within this: a slow body is cut with 408.
+      requestTimeout: Math.max(config.headersTimeoutMs, config.bodyTimeoutMs),
+      // Node checks both timeouts on this interval (default 30 s, which would let a slow client hold on far longer).
+      connectionsCheckingInterval: Math.min(1_000, Math.max(50, Math.floor(config.headersTimeoutMs / 4))),
+      maxHeaderSize: maxHeaderBytes,
+      keepAliveTimeout: 5_000,
+    }, (req, res) => {
       void this.handle(req, res);
     });
-    this.server.on('clientError', (error, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      else socket.destroy(error);
-    });
+    this.server.on('clientError', answerClientError);
   }
 
   async listen(port = this.options.portfolio.server.port, host = this.options.portfolio.server.host): Promise<{ host: string; port: number; url: string }> {
@@ -53,8 +70,25 @@ export class Gateway {
     });
     this.executor.startHealthChecks();
     const address = this.server.address() as AddressInfo;
+    this.checkOpenBinding(address.address);
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return { host: address.address, port: address.port, url: `http://${shownHost}:${address.port}` };
+  }
+
+  /**
+   * `auth: none` is for loopback only: anyone who can reach a wider address could spend the
+   * portfolio. Checked on the address actually bound (a host name may resolve anywhere).
+   */
+  private checkOpenBinding(address: string): void {
+    const { auth } = this.options.portfolio;
+    if (auth.mode !== 'none' || isLoopback(address)) return;
+    if (!auth.allowInsecure) {
+      this.server.close();
+      throw new ConfigError('the portfolio config', [
+        `auth.mode is none but the server is bound to ${address}, reachable from other machines: anyone there could use every model. Set auth.mode: keys (and create keys with "unbundle keys create --tenant T"), bind to 127.0.0.1, or set auth.allowInsecure: true to accept the risk.`,
+      ]);
+    }
+    this.options.logger.warn({ address }, `INSECURE: auth.mode is none on ${address} (auth.allowInsecure: true): anyone who can reach this address can use every model without a key`);
   }
 
   /** Stops accepting, lets in-flight requests finish up to `graceMs`, then cancels the rest. */
@@ -73,6 +107,7 @@ export class Gateway {
     }
     this.server.closeAllConnections();
     await closed;
+    await this.access.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -82,6 +117,7 @@ export class Gateway {
     const ctx = createRequestContext(req, res, path);
     this.inFlight.add(ctx);
     try {
+      if (req.rawHeaders.length > tooManyHeaders) throw new UnbundleError('UNBUNDLE_E_HEADERS_TOO_LARGE', `The request has ${req.rawHeaders.length / 2} headers; this server accepts at most ${tooManyHeaders / 2}.`);
       if (this.draining) {
         res.setHeader('connection', 'close');
         throw new UnbundleError('UNBUNDLE_E_SHUTTING_DOWN', 'The server is shutting down; retry against another replica or in a moment.', { retryAfterSeconds: 1 });
@@ -97,6 +133,7 @@ export class Gateway {
         ctx.attempts ??= attemptCount(log);
         ctx.attemptedModels = log.length === 1 ? [log[0]!.modelId] : log.map((entry) => entry.modelId);
       }
+      if (ctx.rateReservation !== undefined) this.access.settle(ctx, this.options.logger);
       this.finish(ctx);
     }
   }
@@ -108,8 +145,9 @@ export class Gateway {
     const latencyMs = performance.now() - ctx.start;
     const model = ctx.answeredBy ?? 'none';
     const { metrics } = this;
-    metrics.requests.inc({ endpoint: ctx.endpoint, model, status: String(status) });
-    metrics.latency.observe({ endpoint: ctx.endpoint, model }, latencyMs / 1000);
+    const endpoint = metricsEndpoint(ctx.endpoint);
+    metrics.requests.inc({ endpoint, model, status: String(status) });
+    metrics.latency.observe({ endpoint, model }, latencyMs / 1000);
     if (ctx.ttftMs !== undefined) metrics.timeToFirstToken.observe({ model }, ctx.ttftMs / 1000);
     if (ctx.usage?.inputTokens !== undefined) metrics.tokens.inc({ model, direction: 'input' }, ctx.usage.inputTokens);
     if (ctx.usage?.outputTokens !== undefined) metrics.tokens.inc({ model, direction: 'output' }, ctx.usage.outputTokens);
@@ -125,6 +163,8 @@ export class Gateway {
       path: ctx.endpoint,
       requested: ctx.requestedModel,
       model: ctx.answeredBy,
+      tenant: ctx.tenantId,
+      key: ctx.keyId,
       attempts: ctx.attempts,
       // Only when something went wrong along the way: the common one-attempt line stays short.
       attemptLog: detailed && log.length > 1 ? log.map(briefAttempt) : undefined,

@@ -1,9 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import { UnbundleError } from '../errors.ts';
+import { checkJsonLimits } from './json-limits.ts';
 
 /**
  * Reads a JSON request body, refusing more than `limit` bytes (413) before buffering it all, and
- * turning a parse failure into a 400 that says where the JSON broke.
+ * turning a parse failure into a 400 that says where the JSON broke; bodies past the JSON shape
+ * limits (depth, keys, items: json-limits.ts) are a 400 too.
  */
 export function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
   const declared = req.headers['content-length'];
@@ -32,11 +34,20 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<unkno
         reject(new UnbundleError('UNBUNDLE_E_INVALID_JSON', 'The request body is empty; send a JSON object with Content-Type: application/json.'));
         return;
       }
+      let parsed: unknown;
       try {
-        resolve(JSON.parse(text));
+        parsed = JSON.parse(text);
       } catch (error) {
         reject(new UnbundleError('UNBUNDLE_E_INVALID_JSON', `The request body is not valid JSON: ${(error as Error).message}.`, { cause: error }));
+        return;
       }
+      try {
+        checkJsonLimits(parsed);
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      resolve(parsed);
     });
     req.on('error', (error) => {
       if (!failed) reject(new UnbundleError('UNBUNDLE_E_CANCELLED', 'The client closed the connection while sending the body.', { cause: error }));

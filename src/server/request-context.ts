@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import type { RateReservation } from '../access/rate-limiter.ts';
 import type { Usage } from '../backends/types.ts';
 import type { UnbundleError } from '../errors.ts';
 import type { AttemptRecord } from '../executor/attempt-chain.ts';
@@ -26,6 +27,8 @@ export interface RequestContext {
   /** Who is calling (access control); undefined while auth is off. */
   tenantId?: string;
   keyId?: string;
+  /** Tokens reserved against the tenant's rate limits, settled with the real usage afterwards. */
+  rateReservation?: RateReservation | undefined;
   /** The router's decision, once made (headers, log line, ledger). */
   plan?: Plan;
   /** The policy's verdict on the request's data, once scanned (ledger, audit). */

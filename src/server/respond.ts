@@ -26,7 +26,7 @@ export function sendError(ctx: RequestContext, thrown: unknown): void {
   }
   if (!res.hasHeader('x-unbundle-model')) res.setHeader('x-unbundle-model', ctx.answeredBy ?? 'none');
   if (error.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
-  if (error.code === 'UNBUNDLE_E_BODY_TOO_LARGE') res.setHeader('connection', 'close');
+  if (error.code === 'UNBUNDLE_E_BODY_TOO_LARGE' || error.code === 'UNBUNDLE_E_HEADERS_TOO_LARGE') res.setHeader('connection', 'close');
   let body: object;
   if (isAnthropicEndpoint(ctx.endpoint)) {
     body = anthropicErrorBody(error, ctx.id);

@@ -1,4 +1,5 @@
 import { UnbundleError } from '../errors.ts';
+import { handleAdmin } from './admin/handle-admin.ts';
 import { chooseRoute } from '../router/choose-route.ts';
 import type { Gateway } from './gateway.ts';
 import { anthropicMessagesWire } from './anthropic/encode-anthropic.ts';
@@ -15,6 +16,15 @@ import { healthBody, modelsBody } from './status-bodies.ts';
 
 const postRoutes = new Set(['/v1/chat/completions', '/v1/completions', '/v1/embeddings', '/v1/messages']);
 const getRoutes = new Set(['/v1/models', '/health', '/metrics']);
+
+/**
+ * The endpoint label for metrics: a known route, `/admin`, or `unmatched` — never the raw path,
+ * which a client could vary without end to grow the metrics registry.
+ */
+export function metricsEndpoint(path: string): string {
+  if (postRoutes.has(path) || getRoutes.has(path)) return path;
+  return path === '/admin' || path.startsWith('/admin/') ? '/admin' : 'unmatched';
+}
 
 /** Per-request deadline: `x-unbundle-timeout-ms` may shorten (or lengthen) the configured one. */
 function timeoutFor(ctx: RequestContext, configured: number, name = 'x-unbundle-timeout-ms'): number {
@@ -36,14 +46,19 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
   const { method } = ctx.req;
   const { portfolio, models } = gateway.options;
   const config = portfolio.server;
+  // undefined with auth: none — then nothing below calls into access control.
+  const auth = gateway.auth;
 
   if (method === 'POST' && postRoutes.has(path)) {
+    // Authenticate before reading the body: an anonymous client never gets to upload megabytes.
+    const tenant = auth?.authenticate(ctx);
     const body = await readJsonBody(ctx.req, config.bodyLimit);
     if (path === '/v1/embeddings') {
       const parsed = parseEmbeddingBody(body);
       ctx.requestedModel = parsed.model;
       const plan = chooseRoute(parsed.model, models);
       const timeoutMs = timeoutFor(ctx, configuredTimeout(gateway, plan.primary));
+      if (tenant) await auth!.admit(ctx, tenant, plan, parsed.request);
       const { result, modelId, attempts } = await gateway.executor.embed(plan, parsed.request, { signal: ctx.signal, controller: ctx.controller, timeoutMs, startedAt: ctx.start, attemptLog: (ctx.attemptLog = []) });
       ctx.answeredBy = modelId;
       ctx.attempts = attempts;
@@ -60,6 +75,7 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
       const timeoutMs = timeoutFor(ctx, configuredTimeout(gateway, plan.primary));
       const call: GenerationCall = { plan, request: parsed.request, stream: parsed.stream, includeUsage: true, timeoutMs, wire: anthropicMessagesWire };
       if (parsed.stream && ctx.req.headers['x-unbundle-ttft-ms'] !== undefined) call.firstTokenMs = timeoutFor(ctx, 0, 'x-unbundle-ttft-ms');
+      if (tenant) await auth!.admit(ctx, tenant, plan, parsed.request);
       await handleGeneration(ctx, gateway.executor, call);
       return;
     }
@@ -70,12 +86,13 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
     const timeoutMs = timeoutFor(ctx, configuredTimeout(gateway, plan.primary));
     const call: GenerationCall = { plan, request: parsed.request, stream: parsed.stream, includeUsage: parsed.includeUsage, timeoutMs, wire: chat ? openaiChatWire : openaiCompletionWire };
     if (parsed.stream && ctx.req.headers['x-unbundle-ttft-ms'] !== undefined) call.firstTokenMs = timeoutFor(ctx, 0, 'x-unbundle-ttft-ms');
+    if (tenant) await auth!.admit(ctx, tenant, plan, parsed.request);
     await handleGeneration(ctx, gateway.executor, call);
     return;
   }
 
   if ((method === 'GET' || method === 'HEAD') && getRoutes.has(path)) {
-    if (path === '/v1/models') sendJson(ctx.res, 200, modelsBody(models));
+    if (path === '/v1/models') sendJson(ctx.res, 200, modelsBody(models, auth?.authenticate(ctx).allowed));
     else if (path === '/health') {
       const health = healthBody(models, gateway.executor);
       sendJson(ctx.res, health.status === 'down' ? 503 : 200, JSON.stringify(health));
@@ -85,6 +102,11 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
       ctx.res.setHeader('content-type', 'text/plain; version=0.0.4; charset=utf-8');
       ctx.res.end(text);
     }
+    return;
+  }
+
+  if (path.startsWith('/admin/') || path === '/admin') {
+    await handleAdmin(ctx, path, gateway);
     return;
   }
 

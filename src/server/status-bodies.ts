@@ -10,9 +10,10 @@ export interface ResilienceView {
 
 const startedAt = Math.floor(Date.now() / 1000);
 
-/** GET /v1/models in OpenAI's shape, with unbundle's own fields beside the standard ones. */
-export function modelsBody(models: ModelRegistry): string {
-  const data = models.list().map(({ config }) => ({
+/** GET /v1/models in OpenAI's shape, with unbundle's own fields beside the standard ones; `allowed`: a tenant's models only. */
+export function modelsBody(models: ModelRegistry, allowed?: ReadonlySet<string>): string {
+  const entries = allowed === undefined ? models.list() : models.list().filter(({ config }) => allowed.has(config.id));
+  const data = entries.map(({ config }) => ({
     id: config.id,
     object: 'model',
     created: startedAt,

@@ -19,9 +19,11 @@ type Json = Record<string, unknown>;
 
 /**
  * Fields the gateway owns. A client's providerOptions may not set them: the model name is the
- * router's decision and the stream flags decide how we parse the answer.
+ * router's decision and the stream flags decide how we parse the answer. Fields some upstream
+ * proxies read as *their* upstream URL or key (LiteLLM's api_base, ...) are dropped too, so no
+ * request can steer a hop after ours (SSRF).
  */
-const reservedFields = new Set(['model', 'messages', 'prompt', 'stream', 'stream_options', 'input', 'n']);
+const reservedFields = new Set(['model', 'messages', 'prompt', 'stream', 'stream_options', 'input', 'n', 'api_base', 'base_url', 'baseURL', 'baseUrl', 'api_key', 'apiKey', 'api_version', 'custom_llm_provider']);
 
 export function toGenerateBody(request: GenerateRequest, model: string, stream: boolean): Json {
   const body: Json = {};
