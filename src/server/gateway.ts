@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { UnbundleError } from '../errors.ts';
+import { toUnbundleError, UnbundleError } from '../errors.ts';
 import { Executor } from '../executor/executor.ts';
+import type { ServerLedger } from '../ledger/server-ledger.ts';
 import type { Logger } from '../logger.ts';
 import type { ModelRegistry } from '../portfolio/model-registry.ts';
 import type { Portfolio } from '../portfolio/schema.ts';
@@ -14,6 +15,8 @@ export interface GatewayOptions {
   portfolio: Portfolio;
   models: ModelRegistry;
   logger: Logger;
+  /** Records one ledger row per POST /v1/... request (opened by `serve`, see openServerLedger); off when absent. */
+  ledger?: ServerLedger | undefined;
 }
 
 /**
@@ -24,12 +27,14 @@ export class Gateway {
   readonly server: Server;
   readonly metrics: GatewayMetrics;
   readonly executor: Executor;
+  readonly ledger: ServerLedger | undefined;
   private readonly inFlight = new Set<RequestContext>();
   private draining = false;
 
   constructor(readonly options: GatewayOptions) {
     const { server: config } = options.portfolio;
     this.executor = new Executor(options.models);
+    this.ledger = options.ledger;
     this.metrics = createGatewayMetrics(options.models, () => this.inFlight.size);
     this.server = createServer({ headersTimeout: config.headersTimeoutMs, requestTimeout: Math.max(config.headersTimeoutMs, 60_000), keepAliveTimeout: 5_000 }, (req, res) => {
       void this.handle(req, res);
@@ -68,6 +73,9 @@ export class Gateway {
     }
     this.server.closeAllConnections();
     await closed;
+    // The ledger's owner closes it; what this server recorded is committed first (while the store is
+    // down there is nothing to wait for: the rows are in the journal for the next start).
+    if (this.ledger && this.ledger.writer.stats().storeHealthy) await this.ledger.flush(Math.max(1_000, graceMs));
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -75,6 +83,7 @@ export class Gateway {
     const queryAt = url.indexOf('?');
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
     const ctx = createRequestContext(req, res, path);
+    if (this.ledger !== undefined && req.method === 'POST' && path.startsWith('/v1/')) ctx.ledger = this.ledger.open(ctx);
     this.inFlight.add(ctx);
     try {
       if (this.draining) {
@@ -83,6 +92,11 @@ export class Gateway {
       }
       await routeRequest(ctx, path, this);
     } catch (error) {
+      if (ctx.ledger && !res.headersSent) {
+        // The error body is this response's last byte: journal its row first.
+        ctx.error = toUnbundleError(error);
+        await ctx.ledger.seal();
+      }
       sendError(ctx, error);
     } finally {
       this.inFlight.delete(ctx);
@@ -103,6 +117,7 @@ export class Gateway {
     if (ctx.usage?.inputTokens !== undefined) metrics.tokens.inc({ model, direction: 'input' }, ctx.usage.inputTokens);
     if (ctx.usage?.outputTokens !== undefined) metrics.tokens.inc({ model, direction: 'output' }, ctx.usage.outputTokens);
     if (ctx.error) metrics.errors.inc({ code: ctx.error.code });
+    if (ctx.ledger) ctx.ledger.finish();
     const { logger } = this.options;
     if (!logger.isLevelEnabled('info')) return;
     logger.info({

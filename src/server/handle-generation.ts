@@ -34,6 +34,7 @@ export async function handleGeneration(ctx: RequestContext, executor: Executor, 
     const body = request.kind === 'chat'
       ? encodeChatCompletion(responseId, plan.requested, created, result)
       : encodeTextCompletion(responseId, plan.requested, created, result);
+    if (ctx.ledger) await ctx.ledger.seal();
     sendJson(ctx.res, 200, body, planHeaders(plan, modelId, attempts));
     return;
   }
@@ -58,12 +59,14 @@ export async function handleGeneration(ctx: RequestContext, executor: Executor, 
       if (next.done) throw toUnbundleError(new Error('the model stream ended without a finish part'));
       part = next.value;
     }
+    if (ctx.ledger) await ctx.ledger.seal();
     await writeChunk(res, encoder.done());
     res.end();
   } catch (thrown) {
     const error = toUnbundleError(thrown);
     ctx.error = error;
     if (!res.writableEnded && !res.destroyed) {
+      if (ctx.ledger) await ctx.ledger.seal();
       await writeChunk(res, encoder.error(error));
       res.end();
     }

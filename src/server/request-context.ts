@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Usage } from '../backends/types.ts';
 import type { UnbundleError } from '../errors.ts';
+import type { LedgerEntry } from '../ledger/server-ledger.ts';
 import type { Plan } from '../router/plan.ts';
 
 /** What one request accumulates on its way through the house; the log line is written from it. */
@@ -34,6 +35,12 @@ export interface RequestContext {
   policyDecision?: string;
   /** Every model the executor tried, in order (ledger, audit). */
   attemptedModels?: string[];
+  /**
+   * This request's ledger row in the making (POST /v1/... with the ledger on; undefined otherwise).
+   * Handlers `await ctx.ledger.seal()` right before a response's last bytes (crash durability) and
+   * call `ctx.ledger.admit(plan, request)` between routing and the executor (budgets, metering).
+   */
+  ledger?: LedgerEntry;
 }
 
 const clientIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -1,4 +1,5 @@
 import { UnbundleError } from '../errors.ts';
+import { routeAdmin } from './admin/admin-routes.ts';
 import { chooseRoute } from '../router/choose-route.ts';
 import type { Gateway } from './gateway.ts';
 import { handleGeneration } from './handle-generation.ts';
@@ -37,16 +38,20 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
       const parsed = parseEmbeddingBody(body);
       ctx.requestedModel = parsed.model;
       const plan = chooseRoute(parsed.model, models);
+      if (ctx.ledger) await ctx.ledger.admit(plan, parsed.request);
       const { result, modelId, attempts } = await gateway.executor.embed(plan, parsed.request, { signal: ctx.signal, controller: ctx.controller, timeoutMs });
       ctx.answeredBy = modelId;
       ctx.attempts = attempts;
       ctx.usage = result.usage;
-      sendJson(ctx.res, 200, encodeEmbeddings(parsed.model, result, parsed.encodingFormat), { 'x-unbundle-model': modelId, 'x-unbundle-attempts': String(attempts) });
+      const encoded = encodeEmbeddings(parsed.model, result, parsed.encodingFormat);
+      if (ctx.ledger) await ctx.ledger.seal();
+      sendJson(ctx.res, 200, encoded, { 'x-unbundle-model': modelId, 'x-unbundle-attempts': String(attempts) });
       return;
     }
     const parsed = path === '/v1/chat/completions' ? parseChatBody(body) : parseCompletionBody(body);
     ctx.requestedModel = parsed.model;
     const plan = chooseRoute(parsed.model, models);
+    if (ctx.ledger) await ctx.ledger.admit(plan, parsed.request);
     await handleGeneration(ctx, gateway.executor, { plan, request: parsed.request, stream: parsed.stream, includeUsage: parsed.includeUsage, timeoutMs });
     return;
   }
@@ -64,6 +69,8 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
     }
     return;
   }
+
+  if (path.startsWith('/admin/')) return routeAdmin(ctx, path, gateway);
 
   if (postRoutes.has(path) || getRoutes.has(path)) {
     ctx.res.setHeader('allow', postRoutes.has(path) ? 'POST' : 'GET, HEAD');
