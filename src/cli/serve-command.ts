@@ -36,16 +36,8 @@ Options:
     const gateway = new Gateway({ portfolio, models, logger, ledger });
     if (values.warm) await models.warmAll();
     const address = await gateway.listen(port ?? portfolio.server.port, values.host ?? portfolio.server.host);
-    io.stderr.write(`unbundle serving ${models.ids().length} model(s) from ${source}\n`);
-    for (const { config } of models.list()) io.stderr.write(`  - ${config.id} (${config.backend}, zone ${config.zone})\n`);
-    if (ledger) {
-      const where = ledger.location.kind === 'sqlite' ? ledger.location.file : ledger.location.kind === 'postgres' ? `Postgres (${ledger.location.urlEnv})` : 'memory';
-      io.stderr.write(`ledger: ${ledger.location.kind} at ${where}\n`);
-    } else io.stderr.write('ledger: off (ledger.enabled: false)\n');
-    io.stderr.write(`listening on ${address.url}  (OpenAI base URL: ${address.url}/v1)\n`);
-    logger.info({ url: address.url, models: models.ids(), source }, 'listening');
-
-    await new Promise<void>((resolve) => {
+    // Handlers first: a supervisor may send SIGTERM the moment it reads "listening on".
+    const stopped = new Promise<void>((resolve) => {
       let stopping = false;
       const stop = (signal: NodeJS.Signals) => {
         if (stopping) {
@@ -67,6 +59,16 @@ Options:
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+    io.stderr.write(`unbundle serving ${models.ids().length} model(s) from ${source}\n`);
+    for (const { config } of models.list()) io.stderr.write(`  - ${config.id} (${config.backend}, zone ${config.zone})\n`);
+    if (ledger) {
+      const where = ledger.location.kind === 'sqlite' ? ledger.location.file : ledger.location.kind === 'postgres' ? `Postgres (${ledger.location.urlEnv})` : 'memory';
+      io.stderr.write(`ledger: ${ledger.location.kind} at ${where}\n`);
+    } else io.stderr.write('ledger: off (ledger.enabled: false)\n');
+    io.stderr.write(`listening on ${address.url}  (OpenAI base URL: ${address.url}/v1)\n`);
+    logger.info({ url: address.url, models: models.ids(), source }, 'listening');
+
+    await stopped;
     return 0;
   },
 };
