@@ -113,25 +113,35 @@ export class LedgerEntry {
   /**
    * Call after routing, before the executor: reserves against the budgets (throws
    * UNBUNDLE_E_BUDGET_EXCEEDED, sets `x-unbundle-budget-warning`) and starts metering the chosen
-   * model's compute when it is priced by time.
+   * model's compute when it is priced by time. Returns a promise only when budgets are configured:
+   * `const admitted = ctx.ledger.admit(plan, request); if (admitted) await admitted;`
    */
-  async admit(plan: Plan, request: GenerateRequest | EmbedRequest): Promise<void> {
+  admit(plan: Plan, request: GenerateRequest | EmbedRequest): Promise<void> | undefined {
     this.plan = plan;
+    // Without budgets admission is synchronous: no promise, no await on the hot path.
+    if (this.ledger.budgets) return this.reserve(plan, request);
+    this.dispatch(plan);
+    return undefined;
+  }
+
+  private async reserve(plan: Plan, request: GenerateRequest | EmbedRequest): Promise<void> {
     const { budgets, book } = this.ledger;
-    if (budgets) {
-      const input = estimateInputTokens(request);
-      const output = 'input' in request ? 0 : (request.maxTokens ?? this.ledger.modelMaxTokens.get(plan.primary) ?? this.ledger.defaultMaxTokens);
-      this.reservation = await budgets.reserve({
-        keyId: this.ctx.keyId,
-        tenant: this.ctx.tenantId,
-        model: plan.primary,
-        maxTokens: input + output,
-        maxCost: book.maxCostOf(plan.primary, input, output),
-      });
-      if (this.reservation.warnings.length > 0 && !this.ctx.res.headersSent) {
-        this.ctx.res.setHeader('x-unbundle-budget-warning', headerText(this.reservation.warnings.join('; ')));
-      }
+    const input = estimateInputTokens(request);
+    const output = 'input' in request ? 0 : (request.maxTokens ?? this.ledger.modelMaxTokens.get(plan.primary) ?? this.ledger.defaultMaxTokens);
+    this.reservation = await budgets!.reserve({
+      keyId: this.ctx.keyId,
+      tenant: this.ctx.tenantId,
+      model: plan.primary,
+      maxTokens: input + output,
+      maxCost: book.maxCostOf(plan.primary, input, output),
+    });
+    if (this.reservation.warnings.length > 0 && !this.ctx.res.headersSent) {
+      this.ctx.res.setHeader('x-unbundle-budget-warning', headerText(this.reservation.warnings.join('; ')));
     }
+    this.dispatch(plan);
+  }
+
+  private dispatch(plan: Plan): void {
     this.dispatched = true;
     if (this.ledger.isMetered(plan.primary)) this.ticket = this.ledger.meter.begin(plan.primary);
   }

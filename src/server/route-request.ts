@@ -38,7 +38,8 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
       const parsed = parseEmbeddingBody(body);
       ctx.requestedModel = parsed.model;
       const plan = chooseRoute(parsed.model, models);
-      if (ctx.ledger) await ctx.ledger.admit(plan, parsed.request);
+      const admitted = ctx.ledger?.admit(plan, parsed.request);
+      if (admitted) await admitted;
       const { result, modelId, attempts } = await gateway.executor.embed(plan, parsed.request, { signal: ctx.signal, controller: ctx.controller, timeoutMs });
       ctx.answeredBy = modelId;
       ctx.attempts = attempts;
@@ -51,7 +52,8 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
     const parsed = path === '/v1/chat/completions' ? parseChatBody(body) : parseCompletionBody(body);
     ctx.requestedModel = parsed.model;
     const plan = chooseRoute(parsed.model, models);
-    if (ctx.ledger) await ctx.ledger.admit(plan, parsed.request);
+    const admitted = ctx.ledger?.admit(plan, parsed.request);
+    if (admitted) await admitted;
     await handleGeneration(ctx, gateway.executor, { plan, request: parsed.request, stream: parsed.stream, includeUsage: parsed.includeUsage, timeoutMs });
     return;
   }
