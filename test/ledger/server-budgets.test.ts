@@ -48,13 +48,13 @@ describe('budgets in the server', () => {
       const spent = group!.inputTokens + group!.outputTokens;
       assert.ok(spent <= limit + 25, `spent ${spent} tokens on a budget of ${limit}: more than one request over`);
       // Once settled, later requests use what the reservations left over, until the budget is spent.
-      let more = 0;
-      for (let i = 0; i < 20; i++) if ((await chat(started.url)).status === 200) more++;
+      for (let i = 0; i < 20; i++) await (await chat(started.url)).arrayBuffer();
       await started.ledger.flush();
       const [after] = await started.ledger.store.aggregate('model', { model: 'm', status: 'ok' });
       const total = after!.inputTokens + after!.outputTokens;
-      assert.ok(more > 0, 'settling gave back the unused part of the reservations');
-      assert.ok(total <= limit + 25 && total > limit - 12, `spent ${total} of ${limit}`);
+      // Reservations were replaced by the real spend, so the budget is used up, not blocked by holds.
+      assert.ok(total >= limit, `spent only ${total} of ${limit}: reservations were not settled`);
+      assert.ok(total <= limit + 25, `spent ${total} of ${limit}: more than one request over`);
     } finally {
       await started.close();
     }
