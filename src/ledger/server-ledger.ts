@@ -249,7 +249,7 @@ export function estimateInputTokens(request: GenerateRequest | EmbedRequest): nu
     for (const message of request.messages) {
       parts++;
       if (typeof message.content === 'string') chars += message.content.length;
-      else for (const part of message.content) chars += part.type === 'text' ? part.text.length : 1000;
+      else for (const part of message.content) chars += part.type === 'text' ? part.text.length : 1000; // an image: ~250 tokens
     }
   }
   return Math.ceil(chars / 4) + 4 * parts;
