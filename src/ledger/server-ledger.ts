@@ -195,7 +195,7 @@ export class LedgerEntry {
       time: Math.round(performance.timeOrigin + ctx.start),
       endpoint: endpointNames[ctx.endpoint] ?? ctx.endpoint.slice(0, 512),
       attempts: ctx.attempts ?? ctx.attemptedModels?.length ?? (this.dispatched ? 1 : 0),
-      latencyMs: performance.now() - ctx.start,
+      latencyMs: microseconds(performance.now() - ctx.start),
       status,
       httpStatus: httpStatus >= 100 && httpStatus <= 599 ? httpStatus : 500,
       currency: book.currency,
@@ -217,10 +217,10 @@ export class LedgerEntry {
       if (usage.cachedInputTokens !== undefined) row.cachedInputTokens = usage.cachedInputTokens;
       if (usage.reasoningTokens !== undefined) row.reasoningTokens = usage.reasoningTokens;
     }
-    if (ctx.ttftMs !== undefined) row.ttftMs = ctx.ttftMs;
+    if (ctx.ttftMs !== undefined) row.ttftMs = microseconds(ctx.ttftMs);
     if (error) row.errorCode = error.code;
     const reading = this.reading;
-    if (reading) row.computeMs = reading.computeSeconds * 1000;
+    if (reading) row.computeMs = microseconds(reading.computeSeconds * 1000);
     if (model !== undefined && usage !== undefined) {
       const cost = book.costOf(model, usage, reading ?? {});
       row.costBasis = cost.basis;
@@ -253,6 +253,14 @@ export function estimateInputTokens(request: GenerateRequest | EmbedRequest): nu
     }
   }
   return Math.ceil(chars / 4) + 4 * parts;
+}
+
+/**
+ * Milliseconds kept to the microsecond: shorter numbers make the journal line (JSON, written for
+ * every request) measurably cheaper to produce, and nothing finer is meaningful.
+ */
+function microseconds(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }
 
 /** Header values must be visible ASCII. */
