@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EmbedRequest, GenerateRequest } from '../backends/types.ts';
 import type { Plan } from '../router/plan.ts';
+import type { MetricsRegistry } from '../server/metrics.ts';
 import type { RequestContext } from '../server/request-context.ts';
 import type { BudgetGuard, Reservation } from './budget-guard.ts';
 import type { CostBook } from './cost-book.ts';
@@ -72,6 +73,17 @@ export class ServerLedger {
 
   isMetered(modelId: string): boolean {
     return this.metered.has(modelId);
+  }
+
+  /** Ledger health on /metrics, read at scrape time (nothing is updated per request). */
+  registerMetrics(registry: MetricsRegistry): void {
+    registry.collectedGauge('unbundle_ledger_rows', 'Ledger rows since start: recorded, committed, queued in memory, spilled to the journal only, dropped.', () => {
+      const stats = this.writer.stats();
+      return (['recorded', 'committed', 'queued', 'spilled', 'dropped'] as const).map((state) => [{ state }, stats[state]]);
+    });
+    registry.collectedGauge('unbundle_ledger_store_up', 'Whether the last ledger commit succeeded (1) or the store is failing and rows wait in the journal (0).', () => [
+      [{ store: this.store.kind }, this.writer.stats().storeHealthy ? 1 : 0],
+    ]);
   }
 
   /** Commits everything recorded so far (shutdown, tests); false on timeout. */

@@ -36,6 +36,7 @@ export class Gateway {
     this.executor = new Executor(options.models);
     this.ledger = options.ledger;
     this.metrics = createGatewayMetrics(options.models, () => this.inFlight.size);
+    this.ledger?.registerMetrics(this.metrics.registry);
     this.server = createServer({ headersTimeout: config.headersTimeoutMs, requestTimeout: Math.max(config.headersTimeoutMs, 60_000), keepAliveTimeout: 5_000 }, (req, res) => {
       void this.handle(req, res);
     });

@@ -7,6 +7,7 @@ import { Agent } from 'undici';
 import { SqliteLedgerStore } from '../../src/ledger/sqlite-store.ts';
 import { startFakeOpenAIUpstream } from '../fakes/fake-openai-upstream.ts';
 import { repoRoot } from '../helpers/paths.ts';
+import { runCli } from '../helpers/run-cli.ts';
 import { tempDir } from './ledger-fixtures.ts';
 
 /**
@@ -61,7 +62,7 @@ describe('the server under load, killed with SIGKILL', () => {
       const completed: string[] = [];
       let sent = 0;
       let killed = false;
-      const target = 400;
+      const target = 150;
       const worker = async (index: number) => {
         while (!killed) {
           const stream = (sent + index) % 2 === 0;
@@ -108,6 +109,12 @@ describe('the server under load, killed with SIGKILL', () => {
       } finally {
         await store.close();
       }
+      // `unbundle cost report` reads the very store the server wrote.
+      const report = await runCli(['cost', 'report', '--since', '1h', '--json'], { env: { ...process.env, UNBUNDLE_DATA_DIR: temp.dir, UNBUNDLE_DATABASE_URL: '' }, cwd: temp.dir });
+      assert.equal(report.code, 0, report.stderr);
+      const groups = JSON.parse(report.stdout) as Array<{ model: string | null; requests: number; cost: number }>;
+      const served = groups.find((group) => group.model === 'm');
+      assert.ok(served && served.requests >= completed.length && served.cost > 0, report.stdout);
     } finally {
       await agent.close();
       await upstream.close();

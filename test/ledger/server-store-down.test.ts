@@ -43,6 +43,10 @@ describe('ledger store down', () => {
         ids.push(response.headers.get('x-request-id')!);
       }
       assert.equal(first.ledger.writer.stats().storeHealthy, false);
+      const metrics = await (await fetch(`${first.url}/metrics`)).text();
+      assert.match(metrics, /unbundle_ledger_store_up\{store="postgres"\} 0/);
+      assert.match(metrics, /unbundle_ledger_rows\{state="recorded"\} 12/);
+      assert.match(metrics, /unbundle_ledger_rows\{state="dropped"\} 0/);
     } finally {
       await first.close();
     }
