@@ -23,6 +23,7 @@ import type { LedgerRow } from '../src/ledger/ledger-row.ts';
 import { LedgerWriter } from '../src/ledger/ledger-writer.ts';
 import { columnNames } from '../src/ledger/ledger-sql.ts';
 import { SqliteLedgerStore } from '../src/ledger/sqlite-store.ts';
+import { startGateway, startUpstream } from './proxy.bench.ts';
 import { startChild } from './support/child-process.ts';
 import { throughput, type Target } from './support/measure.ts';
 
@@ -237,6 +238,48 @@ async function proxyOverhead(): Promise<void> {
   }
 }
 
+/**
+ * The real thing: two `unbundle serve` processes in front of the same upstream, one with the
+ * ledger off and one with the default ledger (SQLite, insert thread, journal, a row sealed before
+ * each response's last bytes), measured in interleaved ABBA rounds in the same run.
+ */
+async function gatewayOverhead(): Promise<void> {
+  const upstream = await startUpstream();
+  const off = await startGateway(Number(upstream.ready));
+  const on = await startGateway(Number(upstream.ready), '', { ledger: true });
+  const target = (name: 'off' | 'on'): Target => ({ name, origin: `http://127.0.0.1:${(name === 'off' ? off : on).ready}`, path: '/v1/chat/completions', headers: {} });
+  try {
+    for (const mode of ['off', 'on'] as const) await throughput(target(mode), body, 50, 1.5);
+    const order = ['off', 'on', 'on', 'off', 'off', 'on', 'on', 'off'] as const;
+    const rounds: Array<{ mode: 'off' | 'on'; rps: number; cpu: number }> = [];
+    let failures = 0;
+    for (const mode of order) {
+      const pid = (mode === 'off' ? off : on).process.pid!;
+      const before = cpuSeconds(pid);
+      const result = await throughput(target(mode), body, 50, roundSeconds);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      rounds.push({ mode, rps: result.requestsPerSecond, cpu: ((cpuSeconds(pid) - before) / Math.max(1, result.total)) * 1e6 });
+      failures += result.errors + result.non2xx;
+    }
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    const pairs = (pick: (r: (typeof rounds)[number]) => number) =>
+      [0, 2, 4, 6].map((i) => {
+        const [a, b] = [rounds[i]!, rounds[i + 1]!];
+        const [x, y] = a.mode === 'off' ? [a, b] : [b, a];
+        return pick(y) / pick(x);
+      });
+    const list = (mode: 'off' | 'on', pick: (r: (typeof rounds)[number]) => number) => rounds.filter((r) => r.mode === mode).map((r) => pick(r).toFixed(0)).join(' / ');
+    const rpsRatio = median(pairs((r) => r.rps));
+    const cpuRatio = median(pairs((r) => r.cpu));
+    console.log(`\n1b. unbundle serve, ledger off vs on (SQLite), 50 connections, 4 × ${roundSeconds} s per mode in ABBA pairs:`);
+    console.log(`   req/s             off: ${list('off', (r) => r.rps)}   on: ${list('on', (r) => r.rps)}   median pair on/off ${(rpsRatio * 100).toFixed(1)}%  (target ≥ 95%)`);
+    console.log(`   CPU µs/request    off: ${list('off', (r) => r.cpu)}   on: ${list('on', (r) => r.cpu)}   median pair on/off ${(cpuRatio * 100).toFixed(1)}%  → throughput if CPU-bound ${((1 / cpuRatio) * 100).toFixed(1)}%`);
+    console.log(`   failed requests ${failures}`);
+  } finally {
+    await Promise.all([off.stop(), on.stop(), upstream.stop()]);
+  }
+}
+
 async function insertRates(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'unbundle-ledger-bench-'));
   const count = 30_000;
@@ -250,7 +293,7 @@ async function insertRates(): Promise<void> {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     const insert = db.prepare(`INSERT INTO ledger_rows (${columnNames.join(', ')}) VALUES (${columnNames.map(() => '?').join(', ')})`);
-    const values = rows.map((row) => [row.id, row.time, row.endpoint, row.tenant, row.keyId, row.requestedModel, row.model, row.attempts, null, null, null, null, row.inputTokens, row.outputTokens ?? null, null, null, row.latencyMs, row.ttftMs, null, row.status, row.httpStatus, null, row.cost ?? null, row.currency, row.costBasis]);
+    const values = rows.map((row) => [row.id, row.time, row.endpoint, row.tenant, row.keyId, row.requestedModel, row.model, row.attempts, null, null, null, null, row.inputTokens, row.outputTokens ?? null, null, null, row.latencyMs, row.ttftMs, null, row.status, row.httpStatus, null, row.cost ?? null, row.currency, row.costBasis, null, null]);
     const many = db.transaction((batch: unknown[][]) => batch.forEach((v) => insert.run(v)));
     let t0 = performance.now();
     for (let i = 0; i < count; i += 500) many(values.slice(i, i + 500));
@@ -320,6 +363,7 @@ async function reportOverMillion(): Promise<void> {
 
 export async function run(): Promise<void> {
   await proxyOverhead();
+  await gatewayOverhead();
   await insertRates();
   await reportOverMillion();
 }

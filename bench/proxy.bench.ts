@@ -18,11 +18,16 @@ export async function startUpstream(): Promise<Child> {
   return startChild('node', ['--import', 'tsx', path.join(import.meta.dirname, 'support/upstream-main.ts')], /upstream listening on (\d+)/);
 }
 
-export async function startGateway(upstreamPort: number, extraYaml = ''): Promise<Child> {
+/**
+ * `unbundle serve` in front of the upstream. The ledger is off unless `ledger` is set; when on, it
+ * is the default SQLite ledger (insert thread + journal) in a temp data dir, never in the checkout.
+ */
+export async function startGateway(upstreamPort: number, extraYaml = '', options: { ledger?: boolean } = {}): Promise<Child> {
   const dir = mkdtempSync(path.join(tmpdir(), 'unbundle-bench-'));
   const config = path.join(dir, 'portfolio.yaml');
-  writeFileSync(config, `server: { port: 0, logLevel: info }\nmodels:\n  - id: bench\n    backend: openai-compatible\n    baseURL: http://127.0.0.1:${upstreamPort}/v1\n    model: fake-model\n${extraYaml}`);
-  return startChild('node', [path.join(import.meta.dirname, '../bin/unbundle.js'), 'serve', '--config', config], /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+  const ledger = options.ledger ? '' : 'ledger: { enabled: false }\n';
+  writeFileSync(config, `server: { port: 0, logLevel: info }\n${ledger}models:\n  - id: bench\n    backend: openai-compatible\n    baseURL: http://127.0.0.1:${upstreamPort}/v1\n    model: fake-model\n    pricing: gpt-4o-mini\n${extraYaml}`);
+  return startChild('node', [path.join(import.meta.dirname, '../bin/unbundle.js'), 'serve', '--config', config], /listening on http:\/\/127\.0\.0\.1:(\d+)/, { UNBUNDLE_DATA_DIR: path.join(dir, 'data'), UNBUNDLE_DATABASE_URL: '' });
 }
 
 async function startPortkey(): Promise<Child> {
@@ -38,6 +43,7 @@ async function startBareProxy(upstreamPort: number): Promise<Child> {
 export async function run(): Promise<void> {
   const upstream = await startUpstream();
   const gateway = await startGateway(Number(upstream.ready));
+  const gatewayLedger = await startGateway(Number(upstream.ready), '', { ledger: true });
   const bare = await startBareProxy(Number(upstream.ready));
   let portkey: Child | undefined;
   try {
@@ -48,13 +54,14 @@ export async function run(): Promise<void> {
   const direct: Target = { name: 'direct', origin: `http://127.0.0.1:${upstream.ready}`, path: '/v1/chat/completions', headers: {} };
   const bareTarget: Target = { name: 'bare proxy', origin: `http://127.0.0.1:${bare.ready}`, path: '/v1/chat/completions', headers: {} };
   const ours: Target = { name: 'unbundle', origin: `http://127.0.0.1:${gateway.ready}`, path: '/v1/chat/completions', headers: {} };
+  const oursLedger: Target = { name: 'unbundle+ledger', origin: `http://127.0.0.1:${gatewayLedger.ready}`, path: '/v1/chat/completions', headers: {} };
   const theirs: Target | undefined = portkey && {
     name: 'portkey',
     origin: `http://127.0.0.1:${portkey.ready}`,
     path: '/v1/chat/completions',
     headers: { 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `http://127.0.0.1:${upstream.ready}/v1`, authorization: 'Bearer unused' },
   };
-  const targets = [direct, bareTarget, ours, ...(theirs ? [theirs] : [])];
+  const targets = [direct, bareTarget, ours, oursLedger, ...(theirs ? [theirs] : [])];
   try {
     // Warm up every path (JIT, connection pools) before measuring.
     for (const target of targets) await throughput(target, chatBody, 10, 1);
@@ -74,13 +81,14 @@ export async function run(): Promise<void> {
     const mean = (name: string) => (rps.get(name) ?? []).reduce((a, b) => a + b, 0) / (rps.get(name)?.length ?? 1);
     const directRps = mean('direct');
     console.log(`\nThroughput, ${connections} connections, ${seconds} s per target (non-streaming chat):`);
-    const widths = [12, 12, 16, 10];
+    const widths = [16, 12, 16, 10];
     console.log(formatRow(['target', 'req/s', 'share of direct', 'failures'], widths));
     for (const target of targets) {
       console.log(formatRow([target.name, mean(target.name).toFixed(0), `${((mean(target.name) / directRps) * 100).toFixed(1)}%`, failures.get(target.name) ?? 0], widths));
     }
     if (theirs) console.log(`unbundle / portkey throughput: ${(mean('unbundle') / mean('portkey')).toFixed(1)}x  (target ≥ 10x)`);
     console.log(`unbundle / direct throughput: ${((mean('unbundle') / directRps) * 100).toFixed(1)}%  (target ≥ 25%)`);
+    console.log(`unbundle + ledger (SQLite) / unbundle: ${((mean('unbundle+ledger') / mean('unbundle')) * 100).toFixed(1)}%  (target ≥ 95%; bench ledger has the paired CPU-time figure)`);
     console.log(`unbundle / bare node:http+undici proxy: ${((mean('unbundle') / mean('bare proxy')) * 100).toFixed(1)}%`);
 
     const count = Number(process.env.BENCH_SEQUENTIAL ?? 2000);
@@ -95,6 +103,6 @@ export async function run(): Promise<void> {
     console.log(formatRow(['stream first byte', percentile(streamDirect.firstByte, 50).toFixed(3), percentile(streamOurs.firstByte, 50).toFixed(3), added(streamDirect.firstByte, streamOurs.firstByte, 50), added(streamDirect.firstByte, streamOurs.firstByte, 99)], [22, 12, 14, 12, 12]));
     console.log('targets: added p50 ≤ 0.3 ms (non-stream), stream first byte added ≤ 1 ms');
   } finally {
-    await Promise.all([gateway.stop(), bare.stop(), upstream.stop(), portkey?.stop()]);
+    await Promise.all([gateway.stop(), gatewayLedger.stop(), bare.stop(), upstream.stop(), portkey?.stop()]);
   }
 }

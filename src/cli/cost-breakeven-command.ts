@@ -4,6 +4,7 @@ import { breakeven, type TrafficShape } from '../ledger/cost-breakeven.ts';
 import { formatCount, formatMoney } from '../ledger/cost-format.ts';
 import { parseTimeBound } from '../ledger/cost-report.ts';
 import { loadLedgerSettings } from '../ledger/load-ledger-settings.ts';
+import { measuredTraffic } from '../ledger/measured-traffic.ts';
 import { openLedgerStore, resolveLedgerLocation } from '../ledger/open-ledger-store.ts';
 import { parseCommandArgs, type Command } from './command.ts';
 
@@ -64,25 +65,24 @@ Options:
       measuredNote = 'given on the command line';
     } else {
       const store = await openLedgerStore(resolveLedgerLocation(settings.ledger, io.env, io.cwd), { mustExist: true });
-      let group;
+      let measured;
       try {
-        [group] = await store.aggregate('model', { model: values.model, since, status: 'ok' });
+        measured = await measuredTraffic(store, values.model, since);
       } finally {
         await store.close();
       }
-      const known = group ? group.requests - group.unknownUsageRequests : 0;
-      if (!group || group.computeSeconds <= 0 || known === 0) {
+      if (!measured) {
         throw usage(
           `the ledger has no measured successful requests on "${values.model}" since ${new Date(since).toISOString()} — serve some traffic first, or pass --seconds-per-request, --input-tokens and --output-tokens`,
         );
       }
       traffic = {
-        computeSecondsPerRequest: manual.seconds ?? group.computeSeconds / group.requests,
-        inputTokensPerRequest: manual.input ?? group.inputTokens / known,
-        cachedInputTokensPerRequest: manual.input === undefined ? group.cachedInputTokens / known : 0,
-        outputTokensPerRequest: manual.output ?? group.outputTokens / known,
+        computeSecondsPerRequest: manual.seconds ?? measured.traffic.computeSecondsPerRequest,
+        inputTokensPerRequest: manual.input ?? measured.traffic.inputTokensPerRequest,
+        cachedInputTokensPerRequest: manual.input === undefined ? (measured.traffic.cachedInputTokensPerRequest ?? 0) : 0,
+        outputTokensPerRequest: manual.output ?? measured.traffic.outputTokensPerRequest,
       };
-      measuredNote = `measured over ${formatCount(group.requests)} successful request(s) since ${new Date(since).toISOString()}`;
+      measuredNote = `measured over ${formatCount(measured.requests)} successful request(s) since ${new Date(since).toISOString()}`;
     }
     let result;
     try {

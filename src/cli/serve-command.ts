@@ -1,3 +1,4 @@
+import { openServerLedger } from '../ledger/open-server-ledger.ts';
 import { createLogger } from '../logger.ts';
 import { ModelRegistry } from '../portfolio/model-registry.ts';
 import { resolvePortfolio } from '../portfolio/resolve-portfolio.ts';
@@ -11,6 +12,8 @@ export const serveCommand: Command = {
 
 Starts the gateway. Without --config (or UNBUNDLE_CONFIG) it serves every .gguf model in
 UNBUNDLE_MODEL_DIR (default ./models), downloading a small default model if the folder is empty.
+Every request is recorded in the ledger (config \`ledger:\`): SQLite in UNBUNDLE_DATA_DIR (default
+./.unbundle), or Postgres when UNBUNDLE_DATABASE_URL is set; \`ledger: { enabled: false }\` turns it off.
 
 Options:
   --config FILE   portfolio.yaml to serve (env: UNBUNDLE_CONFIG)
@@ -29,17 +32,12 @@ Options:
     const { portfolio, source } = await resolvePortfolio({ configPath: values.config, env: io.env, cwd: io.cwd, stderr: io.stderr, download: true });
     const logger = createLogger(portfolio.server.logLevel);
     const models = await ModelRegistry.create(portfolio, io.env);
-    const gateway = new Gateway({ portfolio, models, logger, env: io.env, cwd: io.cwd });
+    const ledger = await openServerLedger(portfolio, { env: io.env, cwd: io.cwd, warn: (message) => logger.warn(message) });
+    const gateway = new Gateway({ portfolio, models, logger, ledger, env: io.env, cwd: io.cwd });
     if (values.warm) await models.warmAll();
     const address = await gateway.listen(port ?? portfolio.server.port, values.host ?? portfolio.server.host);
-    io.stderr.write(`unbundle serving ${models.ids().length} model(s) from ${source}\n`);
-    for (const { config } of models.list()) io.stderr.write(`  - ${config.id} (${config.backend}, zone ${config.zone})\n`);
-    const { access } = gateway;
-    io.stderr.write(`auth: ${access.mode === 'keys' ? `API keys required (${access.tenants.ids().length} tenant(s), keys in ${access.dataDir})` : 'none (no API keys)'}; admin API ${access.adminKey ? 'on' : `off (set ${access.adminKeyEnv} to turn it on)`}\n`);
-    io.stderr.write(`listening on ${address.url}  (OpenAI base URL: ${address.url}/v1)\n`);
-    logger.info({ url: address.url, models: models.ids(), source }, 'listening');
-
-    await new Promise<void>((resolve) => {
+    // Handlers first: a supervisor may send SIGTERM the moment it reads "listening on".
+    const stopped = new Promise<void>((resolve) => {
       let stopping = false;
       const stop = (signal: NodeJS.Signals) => {
         if (stopping) {
@@ -50,6 +48,7 @@ Options:
         io.stderr.write(`unbundle: ${signal} received, finishing in-flight requests (up to ${portfolio.server.shutdownGraceMs} ms)\n`);
         void gateway
           .shutdown()
+          .then(() => ledger?.close())
           .then(() => models.close())
           .then(() => {
             logger.info('stopped');
@@ -60,6 +59,18 @@ Options:
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+    io.stderr.write(`unbundle serving ${models.ids().length} model(s) from ${source}\n`);
+    for (const { config } of models.list()) io.stderr.write(`  - ${config.id} (${config.backend}, zone ${config.zone})\n`);
+    if (ledger) {
+      const where = ledger.location.kind === 'sqlite' ? ledger.location.file : ledger.location.kind === 'postgres' ? `Postgres (${ledger.location.urlEnv})` : 'memory';
+      io.stderr.write(`ledger: ${ledger.location.kind} at ${where}\n`);
+    } else io.stderr.write('ledger: off (ledger.enabled: false)\n');
+    const { access } = gateway;
+    io.stderr.write(`auth: ${access.mode === 'keys' ? `API keys required (${access.tenants.ids().length} tenant(s), keys in ${access.dataDir})` : 'none (no API keys)'}; admin API ${access.adminKey ? 'on' : `off (set ${access.adminKeyEnv} to turn it on)`}\n`);
+    io.stderr.write(`listening on ${address.url}  (OpenAI base URL: ${address.url}/v1)\n`);
+    logger.info({ url: address.url, models: models.ids(), source }, 'listening');
+
+    await stopped;
     return 0;
   },
 };

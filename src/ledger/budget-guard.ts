@@ -137,7 +137,9 @@ export class BudgetGuard {
   }
 
   private amount(value: number, config: BudgetConfig): string {
-    return config.unit === 'tokens' ? `${Math.round(value)} tokens` : `${Number(value.toFixed(4))} ${this.currency}`;
+    if (config.unit === 'tokens') return `${Math.round(value)} tokens`;
+    // Four significant digits: a budget of 0.00002 USD must not read as "0 USD".
+    return `${Math.abs(value) >= 1 || value === 0 ? Number(value.toFixed(4)) : Number(value.toPrecision(4))} ${this.currency}`;
   }
 }
 

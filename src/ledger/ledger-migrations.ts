@@ -42,6 +42,16 @@ export const ledgerMigrations: readonly Migration[] = [
       );
       CREATE INDEX ledger_rows_time ON ${schema}.ledger_rows (time);`,
   },
+  {
+    version: 2,
+    description: "ledger_rows: the client's x-request-id and the models tried, beside the server's id",
+    sqlite: `
+      ALTER TABLE ledger_rows ADD COLUMN client_request_id TEXT;
+      ALTER TABLE ledger_rows ADD COLUMN attempted_models TEXT;`,
+    postgres: (schema) => `
+      ALTER TABLE ${schema}.ledger_rows ADD COLUMN client_request_id TEXT;
+      ALTER TABLE ${schema}.ledger_rows ADD COLUMN attempted_models TEXT;`,
+  },
 ];
 
 export const latestLedgerVersion = ledgerMigrations.at(-1)!.version;

@@ -9,8 +9,13 @@ const count = z.number().int().min(0);
 const optionalText = z.string().max(512).optional();
 
 export const ledgerRowSchema = z.strictObject({
-  /** The request id; the stores ignore a second row with the same id (replays are idempotent). */
+  /**
+   * The server-generated request id; the stores ignore a second row with the same id (replays are
+   * idempotent). Never the client's x-request-id, which may repeat: that goes in clientRequestId.
+   */
   id: z.string().min(1).max(128),
+  /** The x-request-id the client sent, when it sent one (for tracing; not unique). */
+  clientRequestId: optionalText,
   /** When the request arrived, epoch milliseconds. */
   time: z.number().int().min(0),
   /** chat | completion | embedding | messages ... */
@@ -22,6 +27,8 @@ export const ledgerRowSchema = z.strictObject({
   /** The model that answered; absent when none did. */
   model: optionalText,
   attempts: count,
+  /** Every model tried, in order, comma-separated (executor retries and fallbacks). */
+  attemptedModels: optionalText,
   domain: optionalText,
   routeReason: optionalText,
   dataClass: optionalText,
@@ -39,7 +46,8 @@ export const ledgerRowSchema = z.strictObject({
   errorCode: optionalText,
   cost: z.number().finite().min(0).optional(),
   currency: z.string().regex(/^[A-Z]{3}$/),
-  costBasis: z.enum(['api-price', 'self-hosted', 'unknown']),
+  /** `none`: no model was called (refused or failed before dispatch), so the cost is exactly 0. */
+  costBasis: z.enum(['api-price', 'self-hosted', 'unknown', 'none']),
 });
 
 export type LedgerRow = z.infer<typeof ledgerRowSchema>;
@@ -72,6 +80,8 @@ export const ledgerColumns = [
   ['cost', 'cost'],
   ['currency', 'currency'],
   ['costBasis', 'cost_basis'],
+  ['clientRequestId', 'client_request_id'],
+  ['attemptedModels', 'attempted_models'],
 ] as const satisfies ReadonlyArray<readonly [keyof LedgerRow, string]>;
 
 /** Rebuilds a row from a SQL result (snake_case columns, NULL for unknown). */

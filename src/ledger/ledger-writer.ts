@@ -72,7 +72,10 @@ export class LedgerWriter {
   private retryAt = 0;
   private closed = false;
   private readonly waiters = new Set<() => void>();
-  private durable: Array<{ row: LedgerRow; resolve: () => void }> = [];
+  /** Rows recorded durably in this event-loop turn, and the one promise they all wait on. */
+  private durable: LedgerRow[] = [];
+  private durableTurn: Promise<void> | undefined;
+  private resolveTurn: (() => void) | undefined;
   private unreportedDrops = 0;
   private lastDropReport = 0;
   private readonly counts = { recorded: 0, committed: 0, spilled: 0, dropped: 0, journalErrors: 0, failedCommits: 0, replayedFiles: 0, rejectedLines: 0, journalMs: 0, commitMs: 0 };
@@ -111,19 +114,23 @@ export class LedgerWriter {
       this.enqueue([row], undefined);
       return Promise.resolve();
     }
-    return new Promise((resolve) => {
-      this.durable.push({ row, resolve });
-      if (this.durable.length === 1) setImmediate(() => this.writeDurable());
-    });
+    this.durable.push(row);
+    if (this.durableTurn === undefined) {
+      // One promise and one timer per turn, not per row: every row of the turn shares them.
+      this.durableTurn = new Promise((resolve) => (this.resolveTurn = resolve));
+      setImmediate(() => this.writeDurable());
+    }
+    return this.durableTurn;
   }
 
   private writeDurable(): void {
-    const waiting = this.durable;
-    if (waiting.length === 0) return;
+    const rows = this.durable;
+    const resolve = this.resolveTurn;
     this.durable = [];
-    const rows = waiting.map((entry) => entry.row);
-    this.enqueue(rows, this.journalAppend(rows));
-    for (const entry of waiting) entry.resolve();
+    this.durableTurn = undefined;
+    this.resolveTurn = undefined;
+    if (rows.length > 0) this.enqueue(rows, this.journalAppend(rows));
+    resolve?.();
   }
 
   /** One report per second at most, with the count since the last one: a flood helps nobody. */

@@ -2,8 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { AccessControl } from '../access/access-control.ts';
 import { ConfigError } from '../portfolio/config-error.ts';
-import { UnbundleError } from '../errors.ts';
+import { toUnbundleError, UnbundleError } from '../errors.ts';
 import { Executor, type AttemptRecord } from '../executor/executor.ts';
+import type { ServerLedger } from '../ledger/server-ledger.ts';
 import type { Logger } from '../logger.ts';
 import type { ModelRegistry } from '../portfolio/model-registry.ts';
 import type { Portfolio } from '../portfolio/schema.ts';
@@ -21,6 +22,8 @@ export interface GatewayOptions {
   /** Where the admin key, Redis URL and data folder come from (default: process.env / process.cwd()). */
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Records one ledger row per POST /v1/... request (opened by `serve`, see openServerLedger); off when absent. */
+  ledger?: ServerLedger | undefined;
 }
 
 /**
@@ -35,6 +38,7 @@ export class Gateway {
   readonly access: AccessControl;
   /** `access` when requests must carry an API key (auth.mode keys); undefined costs nothing per request. */
   readonly auth: AccessControl | undefined;
+  readonly ledger: ServerLedger | undefined;
   private readonly inFlight = new Set<RequestContext>();
   private draining = false;
   private readonly attemptFailures: Counter;
@@ -44,7 +48,9 @@ export class Gateway {
     this.executor = new Executor(options.models, options.portfolio.resilience);
     this.access = new AccessControl({ portfolio: options.portfolio, modelIds: options.models.ids(), env: options.env ?? process.env, cwd: options.cwd ?? process.cwd(), logger: options.logger });
     this.auth = this.access.mode === 'keys' ? this.access : undefined;
+    this.ledger = options.ledger;
     this.metrics = createGatewayMetrics(options.models, () => this.inFlight.size, this.executor);
+    this.ledger?.registerMetrics(this.metrics.registry);
     this.attemptFailures = this.metrics.registry.counter('unbundle_attempt_failures_total', 'Attempts that did not answer (error, shed by an open circuit, forbidden, cascade-rejected, cancelled hedge), by model and outcome.');
     this.server = createServer({
       headersTimeout: config.headersTimeoutMs,
@@ -107,6 +113,9 @@ export class Gateway {
     }
     this.server.closeAllConnections();
     await closed;
+    // The ledger's owner closes it; what this server recorded is committed first (while the store is
+    // down there is nothing to wait for: the rows are in the journal for the next start).
+    if (this.ledger && this.ledger.writer.stats().storeHealthy) await this.ledger.flush(Math.max(1_000, graceMs));
     await this.access.close();
   }
 
@@ -115,6 +124,7 @@ export class Gateway {
     const queryAt = url.indexOf('?');
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
     const ctx = createRequestContext(req, res, path);
+    if (this.ledger !== undefined && req.method === 'POST' && path.startsWith('/v1/')) ctx.ledger = this.ledger.open(ctx);
     this.inFlight.add(ctx);
     try {
       if (req.rawHeaders.length > tooManyHeaders) throw new UnbundleError('UNBUNDLE_E_HEADERS_TOO_LARGE', `The request has ${req.rawHeaders.length / 2} headers; this server accepts at most ${tooManyHeaders / 2}.`);
@@ -125,6 +135,11 @@ export class Gateway {
       await routeRequest(ctx, path, this);
     } catch (error) {
       if (ctx.attemptLog !== undefined && !res.headersSent) res.setHeader('x-unbundle-attempts', String(attemptCount(ctx.attemptLog)));
+      if (ctx.ledger && !res.headersSent) {
+        // The error body is this response's last byte: journal its row first.
+        ctx.error = toUnbundleError(error);
+        await ctx.ledger.seal();
+      }
       sendError(ctx, error);
     } finally {
       this.inFlight.delete(ctx);
@@ -155,6 +170,7 @@ export class Gateway {
     const log = ctx.attemptLog;
     const detailed = log !== undefined && (log.length > 1 || log[0]?.outcome !== 'ok');
     if (detailed) for (const entry of log) if (entry.outcome !== 'ok') this.attemptFailures.inc({ model: entry.modelId, outcome: entry.outcome });
+    if (ctx.ledger) ctx.ledger.finish();
     const { logger } = this.options;
     if (!logger.isLevelEnabled('info')) return;
     logger.info({

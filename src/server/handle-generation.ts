@@ -42,6 +42,7 @@ export async function handleGeneration(ctx: RequestContext, executor: Executor, 
     ctx.attempts = attempts;
     ctx.usage = result.usage;
     const body = wire.encodeResult(responseId, plan.requested, created, result);
+    if (ctx.ledger) await ctx.ledger.seal();
     sendJson(ctx.res, 200, body, planHeaders(plan, modelId, attempts));
     return;
   }
@@ -66,12 +67,14 @@ export async function handleGeneration(ctx: RequestContext, executor: Executor, 
       if (next.done) throw toUnbundleError(new Error('the model stream ended without a finish part'));
       part = next.value;
     }
+    if (ctx.ledger) await ctx.ledger.seal();
     await writeChunk(res, encoder.done());
     res.end();
   } catch (thrown) {
     const error = toUnbundleError(thrown);
     ctx.error = error;
     if (!res.writableEnded && !res.destroyed) {
+      if (ctx.ledger) await ctx.ledger.seal();
       await writeChunk(res, encoder.error(error));
       res.end();
     }

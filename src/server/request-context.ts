@@ -4,6 +4,7 @@ import type { RateReservation } from '../access/rate-limiter.ts';
 import type { Usage } from '../backends/types.ts';
 import type { UnbundleError } from '../errors.ts';
 import type { AttemptRecord } from '../executor/attempt-chain.ts';
+import type { LedgerEntry } from '../ledger/server-ledger.ts';
 import type { Plan } from '../router/plan.ts';
 
 /** What one request accumulates on its way through the house; the log line is written from it. */
@@ -40,6 +41,12 @@ export interface RequestContext {
   attemptedModels?: string[];
   /** The executor's attempt log (filled as attempts happen, so it survives a failed execution). */
   attemptLog?: AttemptRecord[];
+  /**
+   * This request's ledger row in the making (POST /v1/... with the ledger on; undefined otherwise).
+   * Handlers `await ctx.ledger.seal()` right before a response's last bytes (crash durability) and
+   * call `ctx.ledger.admit(plan, request)` between routing and the executor (budgets, metering).
+   */
+  ledger?: LedgerEntry;
 }
 
 const clientIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -59,11 +59,15 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
       const plan = chooseRoute(parsed.model, models);
       const timeoutMs = timeoutFor(ctx, configuredTimeout(gateway, plan.primary));
       if (tenant) await auth!.admit(ctx, tenant, plan, parsed.request);
+      const admitted = ctx.ledger?.admit(plan, parsed.request);
+      if (admitted) await admitted;
       const { result, modelId, attempts } = await gateway.executor.embed(plan, parsed.request, { signal: ctx.signal, controller: ctx.controller, timeoutMs, startedAt: ctx.start, attemptLog: (ctx.attemptLog = []) });
       ctx.answeredBy = modelId;
       ctx.attempts = attempts;
       ctx.usage = result.usage;
-      sendJson(ctx.res, 200, encodeEmbeddings(parsed.model, result, parsed.encodingFormat), { 'x-unbundle-model': modelId, 'x-unbundle-attempts': String(attempts) });
+      const encoded = encodeEmbeddings(parsed.model, result, parsed.encodingFormat);
+      if (ctx.ledger) await ctx.ledger.seal();
+      sendJson(ctx.res, 200, encoded, { 'x-unbundle-model': modelId, 'x-unbundle-attempts': String(attempts) });
       return;
     }
     if (path === '/v1/messages') {
@@ -76,6 +80,8 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
       const call: GenerationCall = { plan, request: parsed.request, stream: parsed.stream, includeUsage: true, timeoutMs, wire: anthropicMessagesWire };
       if (parsed.stream && ctx.req.headers['x-unbundle-ttft-ms'] !== undefined) call.firstTokenMs = timeoutFor(ctx, 0, 'x-unbundle-ttft-ms');
       if (tenant) await auth!.admit(ctx, tenant, plan, parsed.request);
+      const admitted = ctx.ledger?.admit(plan, parsed.request);
+      if (admitted) await admitted;
       await handleGeneration(ctx, gateway.executor, call);
       return;
     }
@@ -87,6 +93,8 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
     const call: GenerationCall = { plan, request: parsed.request, stream: parsed.stream, includeUsage: parsed.includeUsage, timeoutMs, wire: chat ? openaiChatWire : openaiCompletionWire };
     if (parsed.stream && ctx.req.headers['x-unbundle-ttft-ms'] !== undefined) call.firstTokenMs = timeoutFor(ctx, 0, 'x-unbundle-ttft-ms');
     if (tenant) await auth!.admit(ctx, tenant, plan, parsed.request);
+    const admitted = ctx.ledger?.admit(plan, parsed.request);
+    if (admitted) await admitted;
     await handleGeneration(ctx, gateway.executor, call);
     return;
   }

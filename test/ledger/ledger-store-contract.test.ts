@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { latestLedgerVersion } from '../../src/ledger/ledger-migrations.ts';
+import pg from 'pg';
+import Database from 'better-sqlite3';
+import { latestLedgerVersion, ledgerMigrations } from '../../src/ledger/ledger-migrations.ts';
 import type { LedgerRow } from '../../src/ledger/ledger-row.ts';
 import type { AggregateRow, LedgerStore } from '../../src/ledger/ledger-store.ts';
 import { MemoryLedgerStore } from '../../src/ledger/memory-store.ts';
@@ -23,7 +25,7 @@ const day = (d: number, hour = 12) => Date.UTC(2025, 7, d, hour);
 
 function sample(): LedgerRow[] {
   return [
-    makeRow({ id: 'a1', time: day(14), model: 'mini', tenant: 'acme', inputTokens: 1000, cachedInputTokens: 200, outputTokens: 500, cost: 0.5 }),
+    makeRow({ id: 'a1', time: day(14), model: 'mini', tenant: 'acme', inputTokens: 1000, cachedInputTokens: 200, outputTokens: 500, cost: 0.5, clientRequestId: 'client-trace-7', attemptedModels: 'mini-eu,mini' }),
     makeRow({ id: 'a2', time: day(14, 23), model: 'mini', tenant: 'acme', inputTokens: 10, outputTokens: undefined, cost: undefined, costBasis: 'unknown' }),
     makeRow({ id: 'a3', time: day(15), model: 'local', tenant: 'beta', inputTokens: 300, outputTokens: 100, cost: 0.25, computeMs: 1500, costBasis: 'self-hosted', stream: true }),
     makeRow({
@@ -221,6 +223,43 @@ describe('concurrent migration', () => {
       assert.equal(await stores[1]!.schemaVersion(), latestLedgerVersion);
     } finally {
       await Promise.all(stores.map((store) => store.close()));
+      temp.remove();
+    }
+  });
+
+  it('upgrades a version-1 ledger in place, keeping its rows (SQLite and Postgres)', async () => {
+    const temp = tempDir();
+    const file = path.join(temp.dir, 'ledger.sqlite');
+    const v1 = ledgerMigrations.find((migration) => migration.version === 1)!;
+    const db = new Database(file);
+    db.exec('CREATE TABLE ledger_schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    db.exec(v1.sqlite);
+    db.prepare('INSERT INTO ledger_schema_version VALUES (1, ?, 0)').run(v1.description);
+    db.prepare("INSERT INTO ledger_rows (id, time, attempts, latency_ms, status, currency, cost_basis) VALUES ('old-1', 1, 1, 5, 'ok', 'USD', 'unknown')").run();
+    db.close();
+    const schema = uniqueSchema('ledger_upgrade');
+    const pgSetup = new pg.Client({ connectionString: testDatabaseUrl });
+    await pgSetup.connect();
+    const stores: LedgerStore[] = [];
+    try {
+      await pgSetup.query(`CREATE SCHEMA "${schema}"`);
+      await pgSetup.query(`CREATE TABLE "${schema}".ledger_schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
+      await pgSetup.query(v1.postgres(`"${schema}"`));
+      await pgSetup.query(`INSERT INTO "${schema}".ledger_schema_version (version, description) VALUES (1, $1)`, [v1.description]);
+      await pgSetup.query(`INSERT INTO "${schema}".ledger_rows (id, time, attempts, latency_ms, status, currency, cost_basis) VALUES ('old-1', 1, 1, 5, 'ok', 'USD', 'unknown')`);
+      stores.push(new SqliteLedgerStore({ path: file }), new PostgresLedgerStore({ url: testDatabaseUrl, schema }));
+      for (const store of stores) {
+        assert.equal(await store.schemaVersion(), 1);
+        await store.migrate();
+        assert.equal(await store.schemaVersion(), latestLedgerVersion);
+        assert.equal((await store.query({ id: 'old-1' }))[0]?.latencyMs, 5);
+        await store.insertBatch([makeRow({ id: 'new-1', clientRequestId: 'c', attemptedModels: 'a,b' })]);
+        assert.equal((await store.query({ id: 'new-1' }))[0]?.attemptedModels, 'a,b');
+      }
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+      await pgSetup.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+      await pgSetup.end();
       temp.remove();
     }
   });

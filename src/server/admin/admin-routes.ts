@@ -1,5 +1,6 @@
 import type { AdminRoute } from './admin-route.ts';
 import { configAdminRoutes } from './config-admin-routes.ts';
+import { costRoutes } from './cost-routes.ts';
 import { keyAdminRoutes } from './key-admin-routes.ts';
 import { tenantAdminRoutes } from './tenant-admin-routes.ts';
 
@@ -12,4 +13,5 @@ export const adminRoutes: AdminRoute[] = [
   ...keyAdminRoutes,
   ...tenantAdminRoutes,
   ...configAdminRoutes,
+  ...costRoutes,
 ];
