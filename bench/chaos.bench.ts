@@ -110,7 +110,9 @@ function tally(outcomes: Outcome[]): Map<string, number> {
 }
 
 function worstOverrun(outcomes: Outcome[]): number {
-  return Math.max(0, ...outcomes.map((o) => o.ms - deadlineMs));
+  let worst = 0;
+  for (const o of outcomes) worst = Math.max(worst, o.ms - deadlineMs);
+  return worst;
 }
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
