@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { costConfigIssues, ledgerSchema, modelCostFields } from '../ledger/cost-schema.ts';
+import { policySchema } from '../policy/policy-schema.ts';
 
 /**
  * The portfolio config: one zod schema whose inferred type *is* the config type. Every object is
@@ -95,6 +96,8 @@ export const portfolioSchema = z
     server: serverSchema,
     models: z.array(modelSchema).default([]),
     ledger: ledgerSchema,
+    /** Data sovereignty (docs/policy.md); absent: no scanning at all. */
+    policy: policySchema.optional(),
   })
   .superRefine((portfolio, ctx) => {
     for (const issue of costConfigIssues(portfolio)) ctx.addIssue({ code: 'custom', ...issue });

@@ -3,6 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { UnbundleError } from '../errors.ts';
 import { Executor } from '../executor/executor.ts';
 import type { Logger } from '../logger.ts';
+import type { AuditSink } from '../policy/audit-sink.ts';
+import { auditFilePath, JsonlAuditSink } from '../policy/jsonl-audit-sink.ts';
+import { createPolicyEngine, type PolicyEngine } from '../policy/policy-engine.ts';
 import type { ModelRegistry } from '../portfolio/model-registry.ts';
 import type { Portfolio } from '../portfolio/schema.ts';
 import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.ts';
@@ -14,6 +17,8 @@ export interface GatewayOptions {
   portfolio: Portfolio;
   models: ModelRegistry;
   logger: Logger;
+  /** Where policy audit records go; default: the JSONL file named by `policy.audit` (only with a policy). */
+  auditSink?: AuditSink;
 }
 
 /**
@@ -24,12 +29,20 @@ export class Gateway {
   readonly server: Server;
   readonly metrics: GatewayMetrics;
   readonly executor: Executor;
+  /** The data policy, when `policy:` is configured; undefined costs the hot path nothing. */
+  readonly policy: PolicyEngine | undefined;
+  readonly audit: AuditSink | undefined;
   private readonly inFlight = new Set<RequestContext>();
   private draining = false;
 
   constructor(readonly options: GatewayOptions) {
     const { server: config } = options.portfolio;
     this.executor = new Executor(options.models);
+    const { policy } = options.portfolio;
+    if (policy !== undefined) {
+      this.policy = createPolicyEngine(policy, (id) => options.models.get(id)?.config.zone);
+      this.audit = options.auditSink ?? (policy.audit.enabled ? new JsonlAuditSink(auditFilePath(policy.audit.file, options.portfolio.ledger.dataDir, process.env, process.cwd())) : undefined);
+    }
     this.metrics = createGatewayMetrics(options.models, () => this.inFlight.size);
     this.server = createServer({ headersTimeout: config.headersTimeoutMs, requestTimeout: Math.max(config.headersTimeoutMs, 60_000), keepAliveTimeout: 5_000 }, (req, res) => {
       void this.handle(req, res);
@@ -68,6 +81,7 @@ export class Gateway {
     }
     this.server.closeAllConnections();
     await closed;
+    await this.audit?.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

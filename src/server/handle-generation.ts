@@ -19,7 +19,7 @@ function planHeaders(plan: Plan, modelId: string, attempts: number): Record<stri
 }
 
 /** Runs a chat or completion request through the executor and answers in OpenAI's wire format. */
-export async function handleGeneration(ctx: RequestContext, executor: Executor, call: GenerationCall): Promise<void> {
+export async function handleGeneration(ctx: RequestContext, executor: Pick<Executor, 'generate' | 'stream'>, call: GenerationCall): Promise<void> {
   const { plan, request } = call;
   const created = Math.floor(Date.now() / 1000);
   const responseId = `${request.kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${ctx.id}`;

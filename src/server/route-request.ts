@@ -10,6 +10,8 @@ import { readJsonBody } from './read-json-body.ts';
 import type { RequestContext } from './request-context.ts';
 import { sendJson } from './respond.ts';
 import { healthBody, modelsBody } from './status-bodies.ts';
+import { guardPrimaryAttempt } from './interim-guard.ts';
+import { auditPolicy, notePolicy } from './policy-gate.ts';
 
 const postRoutes = new Set(['/v1/chat/completions', '/v1/completions', '/v1/embeddings']);
 const getRoutes = new Set(['/v1/models', '/health', '/metrics']);
@@ -36,18 +38,48 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
     if (path === '/v1/embeddings') {
       const parsed = parseEmbeddingBody(body);
       ctx.requestedModel = parsed.model;
-      const plan = chooseRoute(parsed.model, models);
-      const { result, modelId, attempts } = await gateway.executor.embed(plan, parsed.request, { signal: ctx.signal, controller: ctx.controller, timeoutMs });
-      ctx.answeredBy = modelId;
-      ctx.attempts = attempts;
-      ctx.usage = result.usage;
-      sendJson(ctx.res, 200, encodeEmbeddings(parsed.model, result, parsed.encodingFormat), { 'x-unbundle-model': modelId, 'x-unbundle-attempts': String(attempts) });
+      // Data policy (only when configured): scan once, check the plan, guard the attempt, audit.
+      const policy = gateway.policy && notePolicy(ctx, gateway.policy.forEmbed(parsed.request, ctx.tenantId));
+      let thrown: unknown;
+      try {
+        let plan = chooseRoute(parsed.model, models);
+        let executor: Pick<typeof gateway.executor, 'embed'> = gateway.executor;
+        if (policy) {
+          plan = policy.restrictPlan(plan);
+          executor = guardPrimaryAttempt(gateway.executor, policy); // interim until the executor calls the guard per attempt
+        }
+        const { result, modelId, attempts } = await executor.embed(plan, parsed.request, { signal: ctx.signal, controller: ctx.controller, timeoutMs });
+        ctx.answeredBy = modelId;
+        ctx.attempts = attempts;
+        ctx.usage = result.usage;
+        sendJson(ctx.res, 200, encodeEmbeddings(parsed.model, result, parsed.encodingFormat), { 'x-unbundle-model': modelId, 'x-unbundle-attempts': String(attempts) });
+      } catch (error) {
+        thrown = error;
+        throw error;
+      } finally {
+        if (policy) auditPolicy(ctx, policy, gateway.audit, thrown);
+      }
       return;
     }
     const parsed = path === '/v1/chat/completions' ? parseChatBody(body) : parseCompletionBody(body);
     ctx.requestedModel = parsed.model;
-    const plan = chooseRoute(parsed.model, models);
-    await handleGeneration(ctx, gateway.executor, { plan, request: parsed.request, stream: parsed.stream, includeUsage: parsed.includeUsage, timeoutMs });
+    const call = { request: parsed.request, stream: parsed.stream, includeUsage: parsed.includeUsage, timeoutMs };
+    if (gateway.policy === undefined) {
+      await handleGeneration(ctx, gateway.executor, { ...call, plan: chooseRoute(parsed.model, models) });
+      return;
+    }
+    const policy = notePolicy(ctx, gateway.policy.forGenerate(parsed.request, ctx.tenantId));
+    let thrown: unknown;
+    try {
+      const plan = policy.restrictPlan(chooseRoute(parsed.model, models));
+      const executor = guardPrimaryAttempt(gateway.executor, policy); // interim until the executor calls the guard per attempt
+      await handleGeneration(ctx, executor, { ...call, plan });
+    } catch (error) {
+      thrown = error;
+      throw error;
+    } finally {
+      auditPolicy(ctx, policy, gateway.audit, thrown);
+    }
     return;
   }
 
