@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dataClasses, type DataClass } from './data-class.ts';
-import { scannerConfigSchema } from './scanner-config.ts';
+import { scannerConfigSchema } from './scanner-config-schema.ts';
 
 /**
  * The `policy:` block of the portfolio config: which detections make which data class, and per
@@ -15,7 +15,7 @@ const zoneOrAny = z.string().regex(/^(\*|[a-z][a-z0-9-]{0,63})$/, {
 export const policyActions = ['route', 'redact', 'block'] as const;
 export type PolicyAction = (typeof policyActions)[number];
 
-const ruleSchema = z
+export const policyRuleSchema = z
   .strictObject({
     /**
      * route: only models in `zones` may answer (an explicit model elsewhere gets 403);
@@ -37,15 +37,15 @@ const ruleSchema = z
     }
   });
 
-export type PolicyRuleConfig = z.infer<typeof ruleSchema>;
+export type PolicyRuleConfig = z.infer<typeof policyRuleSchema>;
 
 const classSchema = z.enum(dataClasses, { message: `must be one of ${dataClasses.join(', ')}` });
 const labelSchema = z.string().regex(/^[A-Z][A-Z0-9_]*$/, { message: 'must be a detector label such as EMAIL or EMPLOYEE_ID' });
 
-const rulesSchema = z.strictObject(Object.fromEntries(dataClasses.map((c) => [c, ruleSchema.optional()])) as Record<DataClass, z.ZodOptional<typeof ruleSchema>>);
+const rulesSchema = z.strictObject(Object.fromEntries(dataClasses.map((c) => [c, policyRuleSchema.optional()])) as Record<DataClass, z.ZodOptional<typeof policyRuleSchema>>);
 const classesSchema = z.record(labelSchema, classSchema);
 
-const tenantPolicySchema = z.strictObject({
+export const tenantPolicySchema = z.strictObject({
   classes: classesSchema.default({}),
   rules: rulesSchema.default({}),
 });
