@@ -8,6 +8,7 @@ export const commands: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./serve-command.ts')).serveCommand,
   models: async () => (await import('./models-command.ts')).modelsCommand,
   scan: async () => (await import('./scan-command.ts')).scanCommand,
+  audit: async () => (await import('./audit-command.ts')).auditCommand,
   'cost report': async () => (await import('./cost-report-command.ts')).costReportCommand,
   'cost breakeven': async () => (await import('./cost-breakeven-command.ts')).costBreakevenCommand,
   'route train': async () => (await import('./route-train-command.ts')).routeTrainCommand,

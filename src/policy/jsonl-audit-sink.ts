@@ -91,7 +91,7 @@ export async function readAuditFile(file: string, filter: AuditFilter): Promise<
   return out;
 }
 
-/** $UNBUNDLE_DATA_DIR/audit.jsonl, else `policy.audit.file`, else <ledger.dataDir or ./.unbundle>/audit.jsonl. */
+/** `policy.audit.file` when set, else audit.jsonl in $UNBUNDLE_DATA_DIR, else in `ledger.dataDir`, else in ./.unbundle. */
 export function auditFilePath(configured: string | undefined, dataDir: string | undefined, env: NodeJS.ProcessEnv, cwd: string): string {
   if (configured !== undefined) return path.resolve(cwd, configured);
   return path.join(path.resolve(cwd, env.UNBUNDLE_DATA_DIR || dataDir || '.unbundle'), 'audit.jsonl');

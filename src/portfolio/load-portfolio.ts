@@ -27,6 +27,8 @@ export function parsePortfolio(raw: unknown, source: string, baseDir: string): P
       problems.push(...checkFile(model.lora, `models[${index}].lora`));
     }
   });
+  const audit = portfolio.policy?.audit;
+  if (audit?.file !== undefined) audit.file = path.resolve(baseDir, audit.file);
   const names = portfolio.policy?.detectors.personNames;
   if (names?.file !== undefined) {
     names.file = path.resolve(baseDir, names.file);
