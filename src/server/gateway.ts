@@ -134,6 +134,8 @@ export class Gateway {
       outputTokens: ctx.usage?.outputTokens,
       code: ctx.error?.code,
       error: ctx.error && ctx.error.status >= 500 ? ctx.error.message : undefined,
+      dataClass: ctx.dataClass,
+      policy: ctx.policyDecision,
     }, 'request');
   }
 }

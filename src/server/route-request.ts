@@ -1,17 +1,19 @@
 import { UnbundleError } from '../errors.ts';
+import type { Executor } from '../executor/executor.ts';
 import { chooseRoute } from '../router/choose-route.ts';
+import type { Plan } from '../router/plan.ts';
 import type { Gateway } from './gateway.ts';
 import { handleGeneration } from './handle-generation.ts';
 import { encodeEmbeddings } from './openai/encode-openai.ts';
 import { parseChatBody } from './openai/parse-chat-request.ts';
 import { parseCompletionBody } from './openai/parse-completion-request.ts';
-import { parseEmbeddingBody } from './openai/parse-embedding-request.ts';
+import { parseEmbeddingBody, type ParsedEmbeddingBody } from './openai/parse-embedding-request.ts';
 import { readJsonBody } from './read-json-body.ts';
 import type { RequestContext } from './request-context.ts';
 import { sendJson } from './respond.ts';
 import { healthBody, modelsBody } from './status-bodies.ts';
 import { guardPrimaryAttempt } from './interim-guard.ts';
-import { auditPolicy, notePolicy } from './policy-gate.ts';
+import { withPolicy } from './policy-gate.ts';
 
 const postRoutes = new Set(['/v1/chat/completions', '/v1/completions', '/v1/embeddings']);
 const getRoutes = new Set(['/v1/models', '/health', '/metrics']);
@@ -27,6 +29,14 @@ function timeoutFor(ctx: RequestContext, configured: number): number {
   return value;
 }
 
+async function answerEmbeddings(ctx: RequestContext, executor: Pick<Executor, 'embed'>, plan: Plan, parsed: ParsedEmbeddingBody, timeoutMs: number): Promise<void> {
+  const { result, modelId, attempts } = await executor.embed(plan, parsed.request, { signal: ctx.signal, controller: ctx.controller, timeoutMs });
+  ctx.answeredBy = modelId;
+  ctx.attempts = attempts;
+  ctx.usage = result.usage;
+  sendJson(ctx.res, 200, encodeEmbeddings(parsed.model, result, parsed.encodingFormat), { 'x-unbundle-model': modelId, 'x-unbundle-attempts': String(attempts) });
+}
+
 export async function routeRequest(ctx: RequestContext, path: string, gateway: Gateway): Promise<void> {
   const { method } = ctx.req;
   const { portfolio, models } = gateway.options;
@@ -38,48 +48,26 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
     if (path === '/v1/embeddings') {
       const parsed = parseEmbeddingBody(body);
       ctx.requestedModel = parsed.model;
-      // Data policy (only when configured): scan once, check the plan, guard the attempt, audit.
-      const policy = gateway.policy && notePolicy(ctx, gateway.policy.forEmbed(parsed.request, ctx.tenantId));
-      let thrown: unknown;
-      try {
-        let plan = chooseRoute(parsed.model, models);
-        let executor: Pick<typeof gateway.executor, 'embed'> = gateway.executor;
-        if (policy) {
-          plan = policy.restrictPlan(plan);
-          executor = guardPrimaryAttempt(gateway.executor, policy); // interim until the executor calls the guard per attempt
-        }
-        const { result, modelId, attempts } = await executor.embed(plan, parsed.request, { signal: ctx.signal, controller: ctx.controller, timeoutMs });
-        ctx.answeredBy = modelId;
-        ctx.attempts = attempts;
-        ctx.usage = result.usage;
-        sendJson(ctx.res, 200, encodeEmbeddings(parsed.model, result, parsed.encodingFormat), { 'x-unbundle-model': modelId, 'x-unbundle-attempts': String(attempts) });
-      } catch (error) {
-        thrown = error;
-        throw error;
-      } finally {
-        if (policy) auditPolicy(ctx, policy, gateway.audit, thrown);
+      const policy = gateway.policy?.forEmbed(parsed.request, ctx.tenantId);
+      if (policy) {
+        // interim until the executor calls the guard per attempt: guardPrimaryAttempt → gateway.executor
+        return withPolicy(ctx, policy, gateway.audit, () => answerEmbeddings(ctx, guardPrimaryAttempt(gateway.executor, policy), policy.restrictPlan(chooseRoute(parsed.model, models)), parsed, timeoutMs));
       }
+      await answerEmbeddings(ctx, gateway.executor, chooseRoute(parsed.model, models), parsed, timeoutMs);
       return;
     }
     const parsed = path === '/v1/chat/completions' ? parseChatBody(body) : parseCompletionBody(body);
     ctx.requestedModel = parsed.model;
-    const call = { request: parsed.request, stream: parsed.stream, includeUsage: parsed.includeUsage, timeoutMs };
-    if (gateway.policy === undefined) {
-      await handleGeneration(ctx, gateway.executor, { ...call, plan: chooseRoute(parsed.model, models) });
-      return;
+    const policy = gateway.policy?.forGenerate(parsed.request, ctx.tenantId);
+    if (policy) {
+      return withPolicy(ctx, policy, gateway.audit, async () => {
+        const plan = policy.restrictPlan(chooseRoute(parsed.model, models));
+        // interim until the executor calls the guard per attempt: guardPrimaryAttempt → gateway.executor
+        await handleGeneration(ctx, guardPrimaryAttempt(gateway.executor, policy), { plan, request: parsed.request, stream: parsed.stream, includeUsage: parsed.includeUsage, timeoutMs });
+      });
     }
-    const policy = notePolicy(ctx, gateway.policy.forGenerate(parsed.request, ctx.tenantId));
-    let thrown: unknown;
-    try {
-      const plan = policy.restrictPlan(chooseRoute(parsed.model, models));
-      const executor = guardPrimaryAttempt(gateway.executor, policy); // interim until the executor calls the guard per attempt
-      await handleGeneration(ctx, executor, { ...call, plan });
-    } catch (error) {
-      thrown = error;
-      throw error;
-    } finally {
-      auditPolicy(ctx, policy, gateway.audit, thrown);
-    }
+    const plan = chooseRoute(parsed.model, models);
+    await handleGeneration(ctx, gateway.executor, { plan, request: parsed.request, stream: parsed.stream, includeUsage: parsed.includeUsage, timeoutMs });
     return;
   }
 
