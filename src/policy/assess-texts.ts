@@ -21,6 +21,9 @@ export interface ZoneVerdict {
 
 const clearVerdict: ZoneVerdict = { forbidden: undefined, redact: undefined };
 
+/** Every request is at least `public`: the public rule applies to all of them, whatever was found. */
+const anyRequest: Finding = { label: '', detector: '', dataClass: 'public' };
+
 function pushUnique(list: Finding[], finding: Finding): void {
   if (!list.some((f) => f.label === finding.label && f.detector === finding.detector)) list.push(finding);
 }
@@ -53,6 +56,7 @@ export class Assessment {
         if (policy.rules[found].action === 'block') pushUnique((blocking ??= []), { label: d.type, detector: d.detector, dataClass: found });
       }
     }
+    if (policy.rules.public.action === 'block') pushUnique((blocking ??= []), anyRequest);
     this.dataClass = dataClass;
     this.detectorCounts = counts;
     this.blocking = blocking;
@@ -60,7 +64,8 @@ export class Assessment {
   }
 
   verdict(zone: string): ZoneVerdict {
-    if (this.empty) return clearVerdict;
+    const base = this.policy.rules.public;
+    if (this.empty && base.clear.any) return clearVerdict;
     let verdict = this.zones.get(zone);
     if (verdict === undefined) {
       verdict = this.judge(zone);
@@ -72,6 +77,8 @@ export class Assessment {
   private judge(zone: string): ZoneVerdict {
     let forbidden: Finding[] | undefined;
     let redact: Detection[][] | undefined;
+    const base = this.policy.rules.public;
+    if (!inZoneSet(base.clear, zone) && !(base.action === 'redact' && inZoneSet(base.redacted, zone))) forbidden = [anyRequest];
     this.detections.forEach((list, index) => {
       for (const d of list) {
         const found = this.policy.classOf(d.type);
@@ -88,7 +95,7 @@ export class Assessment {
 
   /** "confidential data: EMAIL (detector "email"), restricted data: US_SSN (detector "us-ssn")". */
   static describe(findings: readonly Finding[]): string {
-    return findings.map((f) => `${f.dataClass} data: ${f.label} (detector "${f.detector}")`).join(', ');
+    return findings.map((f) => (f === anyRequest ? 'public data (the public rule applies to every request)' : `${f.dataClass} data: ${f.label} (detector "${f.detector}")`)).join(', ');
   }
 
   allowedZonesText(findings: readonly Finding[]): string {

@@ -68,6 +68,16 @@ describe('request policy: classes and zones', () => {
     assert.deepEqual(policy.zonesSeen, ['self-hosted']);
   });
 
+  it('applies the public rule to every request, even one where nothing was found', () => {
+    const policies = engine({ rules: { public: { action: 'route', zones: ['local', 'self-hosted'] } } });
+    const plain = policies.forGenerate(chat('What is the capital of France?'), undefined);
+    assert.deepEqual([...allowedModels(plain, models)], ['laptop', 'vllm']);
+    const error = refusal(() => plain.restrictPlan(plan('gpt')));
+    assert.match(error.message, /public data \(the public rule applies to every request\)/);
+    const blockAll = engine({ rules: { public: { action: 'block' } } }).forGenerate(chat('hello'), undefined);
+    assert.equal(refusal(() => blockAll.restrictPlan(plan('laptop'))).code, 'UNBUNDLE_E_POLICY_BLOCKED');
+  });
+
   it('block refuses the whole request, whatever the model', () => {
     const policy = engine({ rules: { restricted: { action: 'block' } } }).forGenerate(chat(`use ${key} please`), undefined);
     const error = refusal(() => policy.restrictPlan(plan('laptop')));
