@@ -30,9 +30,14 @@ function problems(error: z.ZodError, raw: unknown): string[] {
   });
 }
 
-/** Validates a parsed YAML/JSON document's `policy.detectors` section. */
+/**
+ * Validates a parsed YAML/JSON document's `policy.detectors` section. A `policy:` without
+ * `detectors:` means the default detectors (as the server reads it); a file with no `policy:` at all
+ * is most likely the wrong file, and says so.
+ */
 export function parseScannerConfig(document: unknown, source: string): ScannerConfig {
-  const section = (document as { policy?: { detectors?: unknown } } | null)?.policy?.detectors;
+  const policy = (document as { policy?: { detectors?: unknown } } | null)?.policy;
+  const section = policy?.detectors ?? (policy !== undefined && policy !== null ? {} : undefined);
   if (section === undefined) {
     throw new ConfigError(source, ['policy.detectors: missing — put the detector settings under "policy:" then "detectors:" (see docs/policy.md)']);
   }
