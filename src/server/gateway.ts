@@ -117,6 +117,7 @@ export class Gateway {
     if (ctx.usage?.inputTokens !== undefined) metrics.tokens.inc({ model, direction: 'input' }, ctx.usage.inputTokens);
     if (ctx.usage?.outputTokens !== undefined) metrics.tokens.inc({ model, direction: 'output' }, ctx.usage.outputTokens);
     if (ctx.error) metrics.errors.inc({ code: ctx.error.code });
+    if (ctx.policyDecision !== undefined) metrics.policyDecisions.inc({ decision: ctx.policyDecision, class: ctx.dataClass ?? 'public' });
     const { logger } = this.options;
     if (!logger.isLevelEnabled('info')) return;
     logger.info({

@@ -132,6 +132,9 @@ describe('data policy in the request path', { timeout: 30_000 }, () => {
     assert.equal(blocked!.dataClass, 'restricted');
     assert.equal(blocked!.code, 'UNBUNDLE_E_POLICY_FORBIDDEN_ZONE');
     assert.deepEqual(blocked!.zones, []);
+    const metrics = await (await fetch(`${started.url}/metrics`)).text();
+    assert.match(metrics, /unbundle_policy_decisions_total\{decision="redacted",class="confidential"\} [1-9]/);
+    assert.match(metrics, /unbundle_policy_decisions_total\{decision="blocked",class="restricted"\} [1-9]/);
     const all = readFileSync(auditFile(), 'utf8');
     assert.ok(!all.includes(email) && !all.includes(ssn), 'the audit log must hold no values');
   });
