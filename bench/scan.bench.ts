@@ -19,7 +19,7 @@ import { loadDevSet, scoreDetections } from '../test/policy/presidio-dev-set.ts'
 const structured = ['EMAIL', 'PHONE', 'CREDIT_CARD', 'IBAN', 'US_SSN', 'IP_ADDRESS'];
 const targets = { mbPerSecond: 20, recall: 0.98, precision: 0.95 };
 
-function corpus(): string[] {
+export function corpus(): string[] {
   const messages: string[] = [];
   const lines = (file: string): string[] => readFileSync(sharedData(file), 'utf8').split('\n').filter(Boolean);
   for (const line of lines('routellm/mt_bench_judgements.jsonl')) messages.push((JSON.parse(line) as { user_prompt: string }).user_prompt);
@@ -125,7 +125,7 @@ function latency(contenders: Contender[], prompts: string[]): Map<string, { wall
 }
 
 /** Consecutive messages joined into prompts of about 4 KB. */
-function fourKbPrompts(messages: string[], count: number): string[] {
+export function fourKbPrompts(messages: string[], count: number): string[] {
   const prompts: string[] = [];
   let current = '';
   for (let i = 0; prompts.length < count; i = (i + 7) % messages.length) {

@@ -9,6 +9,8 @@ export const errorCatalogue = {
   UNBUNDLE_E_INVALID_JSON: { status: 400, type: 'invalid_request_error', retryable: false },
   UNBUNDLE_E_UNAUTHORIZED: { status: 401, type: 'authentication_error', retryable: false },
   UNBUNDLE_E_FORBIDDEN: { status: 403, type: 'permission_error', retryable: false },
+  UNBUNDLE_E_POLICY_BLOCKED: { status: 403, type: 'permission_error', retryable: false },
+  UNBUNDLE_E_POLICY_FORBIDDEN_ZONE: { status: 403, type: 'permission_error', retryable: false },
   UNBUNDLE_E_MODEL_NOT_FOUND: { status: 404, type: 'invalid_request_error', retryable: false },
   UNBUNDLE_E_NOT_FOUND: { status: 404, type: 'invalid_request_error', retryable: false },
   UNBUNDLE_E_METHOD_NOT_ALLOWED: { status: 405, type: 'invalid_request_error', retryable: false },

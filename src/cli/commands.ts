@@ -11,6 +11,7 @@ export const commands: Record<string, () => Promise<Command>> = {
   'keys create': async () => (await import('./keys-create-command.ts')).keysCreateCommand,
   'keys list': async () => (await import('./keys-list-command.ts')).keysListCommand,
   'keys revoke': async () => (await import('./keys-revoke-command.ts')).keysRevokeCommand,
+  audit: async () => (await import('./audit-command.ts')).auditCommand,
   'cost report': async () => (await import('./cost-report-command.ts')).costReportCommand,
   'cost breakeven': async () => (await import('./cost-breakeven-command.ts')).costBreakevenCommand,
   'route train': async () => (await import('./route-train-command.ts')).routeTrainCommand,

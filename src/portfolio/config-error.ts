@@ -4,10 +4,28 @@ import { authSchema, tenantSchema } from '../access/access-schema.ts';
 import { resilienceSchema } from '../executor/resilience-schema.ts';
 import { openaiCompatibleProviderNames } from './provider-presets.ts';
 import { anthropicModelSchema, geminiModelSchema, llamacppModelSchema, openaiCompatibleModelSchema, portfolioSchema, serverSchema } from './schema.ts';
+import { dataClasses } from '../policy/data-class.ts';
+import { policyRuleSchema, policySchema, tenantPolicySchema } from '../policy/policy-schema.ts';
+import { scannerConfigSchema } from '../policy/scanner-config-schema.ts';
+
+/** Keys accepted inside `policy:`, for "did you mean" hints. */
+function knownPolicyKeys(path: PropertyKey[]): string[] | undefined {
+  const first = path[1];
+  if (path.length === 1) return Object.keys(policySchema.shape);
+  if (path.length === 2 && first === 'detectors') return Object.keys(scannerConfigSchema.shape);
+  if (path.length === 2 && first === 'audit') return ['enabled', 'file'];
+  const rulesAt = first === 'tenants' ? 3 : 1;
+  if (first === 'tenants' && path.length === 3) return Object.keys(tenantPolicySchema.shape);
+  if (path[rulesAt] !== 'rules') return undefined;
+  if (path.length === rulesAt + 1) return [...dataClasses];
+  if (path.length === rulesAt + 2) return Object.keys(policyRuleSchema.shape);
+  return undefined;
+}
 
 /** Keys accepted at each place in the config, for "did you mean" hints. */
 function knownKeysAt(path: PropertyKey[], raw: unknown): string[] | undefined {
   if (path.length === 0) return Object.keys(portfolioSchema.shape);
+  if (path[0] === 'policy') return knownPolicyKeys(path);
   if (path.length === 1 && path[0] === 'server') return Object.keys(serverSchema.unwrap().shape);
   if (path.length === 1 && path[0] === 'resilience') return Object.keys(resilienceSchema.unwrap().shape);
   if (path.length === 1 && path[0] === 'auth') return Object.keys(authSchema.unwrap().shape);
@@ -85,7 +103,7 @@ export function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
       return issue.keys
         .map((key) => {
           const keyPath = formatPath([...issue.path, key]);
-          if (/^(api_?key|key|token|secret|password)$/i.test(key)) {
+          if (issue.path[0] !== 'policy' && /^(api_?key|key|token|secret|password)$/i.test(key)) {
             return `${keyPath}: secrets never go in the config file — put the key in an environment variable and name it with apiKeyEnv (e.g. apiKeyEnv: OPENAI_API_KEY)`;
           }
           const guess = closest(key, known);

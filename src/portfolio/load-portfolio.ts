@@ -28,15 +28,22 @@ export function parsePortfolio(raw: unknown, source: string, baseDir: string): P
       problems.push(...checkFile(model.lora, `models[${index}].lora`));
     }
   });
+  const audit = portfolio.policy?.audit;
+  if (audit?.file !== undefined) audit.file = path.resolve(baseDir, audit.file);
+  const names = portfolio.policy?.detectors.personNames;
+  if (names?.file !== undefined) {
+    names.file = path.resolve(baseDir, names.file);
+    problems.push(...checkFile(names.file, 'policy.detectors.personNames.file', 'a text file with one name per line'));
+  }
   if (problems.length > 0) throw new ConfigError(source, problems);
   return deepFreeze(portfolio);
 }
 
-function checkFile(file: string, where: string): string[] {
+function checkFile(file: string, where: string, want = 'a .gguf file'): string[] {
   if (!existsSync(file)) {
     return [`${where}: file not found: ${file} — check the path (relative paths are resolved from the config file's folder)`];
   }
-  if (!statSync(file).isFile()) return [`${where}: ${file} is not a file — point it at a .gguf file`];
+  if (!statSync(file).isFile()) return [`${where}: ${file} is not a file — point it at ${want}`];
   return [];
 }
 

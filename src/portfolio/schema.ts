@@ -3,6 +3,7 @@ import { fallbackIssues, healthCheckField, modelResilienceFields, resilienceSche
 import { authSchema, tenantIssues, tenantsSchema } from '../access/access-schema.ts';
 import { costConfigIssues, ledgerSchema, modelCostFields } from '../ledger/cost-schema.ts';
 import { openaiCompatibleProviderNames, withProviderPreset } from './provider-presets.ts';
+import { policySchema } from '../policy/policy-schema.ts';
 
 /**
  * The portfolio config: one zod schema whose inferred type *is* the config type. Every object is
@@ -148,6 +149,8 @@ export const portfolioSchema = z
     resilience: resilienceSchema,
     auth: authSchema,
     tenants: tenantsSchema,
+    /** Data sovereignty (docs/policy.md); absent: no scanning at all. */
+    policy: policySchema.optional(),
   })
   .superRefine((portfolio, ctx) => {
     for (const issue of tenantIssues(portfolio.tenants)) ctx.addIssue({ code: 'custom', ...issue });

@@ -12,6 +12,8 @@ export interface GatewayMetrics {
   tokens: Counter;
   latency: Histogram;
   timeToFirstToken: Histogram;
+  /** Requests judged by the data policy, by decision and data class (only with a policy). */
+  policyDecisions: Counter;
 }
 
 const circuitValue = { closed: 0, 'half-open': 1, open: 2 } as const;
@@ -25,6 +27,7 @@ export function createGatewayMetrics(models: ModelRegistry, inFlight: () => numb
     tokens: registry.counter('unbundle_tokens_total', 'Tokens processed, by model and direction (input/output). Unknown counts are not added.'),
     latency: registry.histogram('unbundle_request_duration_seconds', 'Time from request received to response finished.', latencyBuckets),
     timeToFirstToken: registry.histogram('unbundle_time_to_first_token_seconds', 'Streaming: time from request received to the first token sent.', latencyBuckets),
+    policyDecisions: registry.counter('unbundle_policy_decisions_total', 'Requests judged by the data policy, by decision (allowed, routed, redacted, blocked) and data class.'),
   };
   registry.collectedGauge('unbundle_in_flight_requests', 'Requests being handled right now.', () => [[{}, inFlight()]]);
   registry.collectedGauge('unbundle_queue_depth', 'Requests waiting for a local model slot.', () =>

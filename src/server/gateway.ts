@@ -6,6 +6,9 @@ import { toUnbundleError, UnbundleError } from '../errors.ts';
 import { Executor, type AttemptRecord } from '../executor/executor.ts';
 import type { ServerLedger } from '../ledger/server-ledger.ts';
 import type { Logger } from '../logger.ts';
+import type { AuditSink } from '../policy/audit-sink.ts';
+import { auditFilePath, JsonlAuditSink } from '../policy/jsonl-audit-sink.ts';
+import { createPolicyEngine, type PolicyEngine } from '../policy/policy-engine.ts';
 import type { ModelRegistry } from '../portfolio/model-registry.ts';
 import type { Portfolio } from '../portfolio/schema.ts';
 import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.ts';
@@ -24,6 +27,8 @@ export interface GatewayOptions {
   cwd?: string;
   /** Records one ledger row per POST /v1/... request (opened by `serve`, see openServerLedger); off when absent. */
   ledger?: ServerLedger | undefined;
+  /** Where policy audit records go; default: the JSONL file named by `policy.audit` (only with a policy). */
+  auditSink?: AuditSink;
 }
 
 /**
@@ -39,6 +44,9 @@ export class Gateway {
   /** `access` when requests must carry an API key (auth.mode keys); undefined costs nothing per request. */
   readonly auth: AccessControl | undefined;
   readonly ledger: ServerLedger | undefined;
+  /** The data policy, when `policy:` is configured; undefined costs the hot path nothing. */
+  readonly policy: PolicyEngine | undefined;
+  readonly audit: AuditSink | undefined;
   private readonly inFlight = new Set<RequestContext>();
   private draining = false;
   private readonly attemptFailures: Counter;
@@ -49,6 +57,11 @@ export class Gateway {
     this.access = new AccessControl({ portfolio: options.portfolio, modelIds: options.models.ids(), env: options.env ?? process.env, cwd: options.cwd ?? process.cwd(), logger: options.logger });
     this.auth = this.access.mode === 'keys' ? this.access : undefined;
     this.ledger = options.ledger;
+    const { policy } = options.portfolio;
+    if (policy !== undefined) {
+      this.policy = createPolicyEngine(policy, (id) => options.models.get(id)?.config.zone);
+      this.audit = options.auditSink ?? (policy.audit.enabled ? new JsonlAuditSink(auditFilePath(policy.audit.file, options.portfolio.ledger.dataDir, options.env ?? process.env, options.cwd ?? process.cwd())) : undefined);
+    }
     this.metrics = createGatewayMetrics(options.models, () => this.inFlight.size, this.executor);
     this.ledger?.registerMetrics(this.metrics.registry);
     this.attemptFailures = this.metrics.registry.counter('unbundle_attempt_failures_total', 'Attempts that did not answer (error, shed by an open circuit, forbidden, cascade-rejected, cancelled hedge), by model and outcome.');
@@ -117,6 +130,7 @@ export class Gateway {
     // down there is nothing to wait for: the rows are in the journal for the next start).
     if (this.ledger && this.ledger.writer.stats().storeHealthy) await this.ledger.flush(Math.max(1_000, graceMs));
     await this.access.close();
+    await this.audit?.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -171,6 +185,7 @@ export class Gateway {
     const detailed = log !== undefined && (log.length > 1 || log[0]?.outcome !== 'ok');
     if (detailed) for (const entry of log) if (entry.outcome !== 'ok') this.attemptFailures.inc({ model: entry.modelId, outcome: entry.outcome });
     if (ctx.ledger) ctx.ledger.finish();
+    if (ctx.policyDecision !== undefined) metrics.policyDecisions.inc({ decision: ctx.policyDecision, class: ctx.dataClass ?? 'public' });
     const { logger } = this.options;
     if (!logger.isLevelEnabled('info')) return;
     logger.info({
@@ -192,6 +207,8 @@ export class Gateway {
       outputTokens: ctx.usage?.outputTokens,
       code: ctx.error?.code,
       error: ctx.error && ctx.error.status >= 500 ? ctx.error.message : undefined,
+      dataClass: ctx.dataClass,
+      policy: ctx.policyDecision,
     }, 'request');
   }
 }

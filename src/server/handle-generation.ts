@@ -27,7 +27,7 @@ function planHeaders(plan: Plan, modelId: string, attempts: number): Record<stri
 }
 
 /** Runs a generation request through the executor and answers in the client's wire format. */
-export async function handleGeneration(ctx: RequestContext, executor: Executor, call: GenerationCall): Promise<void> {
+export async function handleGeneration(ctx: RequestContext, executor: Pick<Executor, 'generate' | 'stream'>, call: GenerationCall): Promise<void> {
   const { plan, request, wire } = call;
   const created = Math.floor(Date.now() / 1000);
   const responseId = wire.responseId(ctx.id);

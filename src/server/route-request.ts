@@ -4,7 +4,12 @@ import { chooseRoute } from '../router/choose-route.ts';
 import type { Gateway } from './gateway.ts';
 import { anthropicMessagesWire } from './anthropic/encode-anthropic.ts';
 import { parseMessagesBody } from './anthropic/parse-messages-request.ts';
+import type { GenerateRequest } from '../backends/types.ts';
+import type { ExecutionOptions } from '../executor/executor.ts';
 import { handleGeneration, type GenerationCall } from './handle-generation.ts';
+import { withPolicy } from './policy-gate.ts';
+import type { WireFormat } from './wire-format.ts';
+import type { Tenant } from '../access/tenant-directory.ts';
 import { encodeEmbeddings, openaiChatWire, openaiCompletionWire } from './openai/encode-openai.ts';
 import { parseChatBody } from './openai/parse-chat-request.ts';
 import { parseCompletionBody } from './openai/parse-completion-request.ts';
@@ -56,47 +61,37 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
     if (path === '/v1/embeddings') {
       const parsed = parseEmbeddingBody(body);
       ctx.requestedModel = parsed.model;
-      const plan = chooseRoute(parsed.model, models);
-      const timeoutMs = timeoutFor(ctx, configuredTimeout(gateway, plan.primary));
-      if (tenant) await auth!.admit(ctx, tenant, plan, parsed.request);
-      const admitted = ctx.ledger?.admit(plan, parsed.request);
-      if (admitted) await admitted;
-      const { result, modelId, attempts } = await gateway.executor.embed(plan, parsed.request, { signal: ctx.signal, controller: ctx.controller, timeoutMs, startedAt: ctx.start, attemptLog: (ctx.attemptLog = []) });
-      ctx.answeredBy = modelId;
-      ctx.attempts = attempts;
-      ctx.usage = result.usage;
-      const encoded = encodeEmbeddings(parsed.model, result, parsed.encodingFormat);
-      if (ctx.ledger) await ctx.ledger.seal();
-      sendJson(ctx.res, 200, encoded, { 'x-unbundle-model': modelId, 'x-unbundle-attempts': String(attempts) });
-      return;
+      // Only with `policy:` configured: the request is scanned once and the policy guards every attempt.
+      const policy = gateway.policy?.forEmbed(parsed.request, ctx.tenantId);
+      const run = async (): Promise<void> => {
+        let plan = chooseRoute(parsed.model, models);
+        if (policy) plan = policy.restrictPlan(plan);
+        ctx.plan = plan;
+        const timeoutMs = timeoutFor(ctx, configuredTimeout(gateway, plan.primary));
+        if (tenant) await auth!.admit(ctx, tenant, plan, parsed.request);
+        const admitted = ctx.ledger?.admit(plan, parsed.request);
+        if (admitted) await admitted;
+        const options: ExecutionOptions = { signal: ctx.signal, controller: ctx.controller, timeoutMs, startedAt: ctx.start, attemptLog: (ctx.attemptLog = []) };
+        if (policy) options.guard = policy;
+        const { result, modelId, attempts } = await gateway.executor.embed(plan, parsed.request, options);
+        ctx.answeredBy = modelId;
+        ctx.attempts = attempts;
+        ctx.usage = result.usage;
+        const encoded = encodeEmbeddings(parsed.model, result, parsed.encodingFormat);
+        if (ctx.ledger) await ctx.ledger.seal();
+        sendJson(ctx.res, 200, encoded, { 'x-unbundle-model': modelId, 'x-unbundle-attempts': String(attempts) });
+      };
+      return policy ? withPolicy(ctx, policy, gateway.audit, run) : run();
     }
     if (path === '/v1/messages') {
       // Anthropic's SDK reads `request-id` (error.requestID, message._request_id); x-request-id stays.
       ctx.res.setHeader('request-id', ctx.id);
       const parsed = parseMessagesBody(body);
-      ctx.requestedModel = parsed.model;
-      const plan = chooseRoute(parsed.model, models);
-      const timeoutMs = timeoutFor(ctx, configuredTimeout(gateway, plan.primary));
-      const call: GenerationCall = { plan, request: parsed.request, stream: parsed.stream, includeUsage: true, timeoutMs, wire: anthropicMessagesWire };
-      if (parsed.stream && ctx.req.headers['x-unbundle-ttft-ms'] !== undefined) call.firstTokenMs = timeoutFor(ctx, 0, 'x-unbundle-ttft-ms');
-      if (tenant) await auth!.admit(ctx, tenant, plan, parsed.request);
-      const admitted = ctx.ledger?.admit(plan, parsed.request);
-      if (admitted) await admitted;
-      await handleGeneration(ctx, gateway.executor, call);
-      return;
+      return generate(ctx, gateway, tenant, parsed, anthropicMessagesWire, true);
     }
     const chat = path === '/v1/chat/completions';
     const parsed = chat ? parseChatBody(body) : parseCompletionBody(body);
-    ctx.requestedModel = parsed.model;
-    const plan = chooseRoute(parsed.model, models);
-    const timeoutMs = timeoutFor(ctx, configuredTimeout(gateway, plan.primary));
-    const call: GenerationCall = { plan, request: parsed.request, stream: parsed.stream, includeUsage: parsed.includeUsage, timeoutMs, wire: chat ? openaiChatWire : openaiCompletionWire };
-    if (parsed.stream && ctx.req.headers['x-unbundle-ttft-ms'] !== undefined) call.firstTokenMs = timeoutFor(ctx, 0, 'x-unbundle-ttft-ms');
-    if (tenant) await auth!.admit(ctx, tenant, plan, parsed.request);
-    const admitted = ctx.ledger?.admit(plan, parsed.request);
-    if (admitted) await admitted;
-    await handleGeneration(ctx, gateway.executor, call);
-    return;
+    return generate(ctx, gateway, tenant, parsed, chat ? openaiChatWire : openaiCompletionWire, parsed.includeUsage);
   }
 
   if ((method === 'GET' || method === 'HEAD') && getRoutes.has(path)) {
@@ -123,4 +118,35 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
     throw new UnbundleError('UNBUNDLE_E_METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}; use ${postRoutes.has(path) ? 'POST' : 'GET'}.`);
   }
   throw new UnbundleError('UNBUNDLE_E_NOT_FOUND', `No route ${method} ${path}. Endpoints: POST /v1/chat/completions, POST /v1/completions, POST /v1/embeddings, POST /v1/messages, GET /v1/models, GET /health, GET /metrics.`);
+}
+
+/**
+ * The way of every generation request through the house, whatever its wire format: policy scan
+ * (only with `policy:`), route → Plan, access admission (rate limits), ledger admission (budgets),
+ * then the executor — which asks the policy before every attempt — and the encoder.
+ */
+async function generate(
+  ctx: RequestContext,
+  gateway: Gateway,
+  tenant: Tenant | undefined,
+  parsed: { model: string; request: GenerateRequest; stream: boolean },
+  wire: WireFormat,
+  includeUsage: boolean,
+): Promise<void> {
+  ctx.requestedModel = parsed.model;
+  const policy = gateway.policy?.forGenerate(parsed.request, ctx.tenantId);
+  const run = async (): Promise<void> => {
+    let plan = chooseRoute(parsed.model, gateway.options.models);
+    if (policy) plan = policy.restrictPlan(plan);
+    ctx.plan = plan;
+    const timeoutMs = timeoutFor(ctx, configuredTimeout(gateway, plan.primary));
+    const call: GenerationCall = { plan, request: parsed.request, stream: parsed.stream, includeUsage, timeoutMs, wire };
+    if (parsed.stream && ctx.req.headers['x-unbundle-ttft-ms'] !== undefined) call.firstTokenMs = timeoutFor(ctx, 0, 'x-unbundle-ttft-ms');
+    if (policy) call.guard = policy;
+    if (tenant) await gateway.auth!.admit(ctx, tenant, plan, parsed.request);
+    const admitted = ctx.ledger?.admit(plan, parsed.request);
+    if (admitted) await admitted;
+    await handleGeneration(ctx, gateway.executor, call);
+  };
+  return policy ? withPolicy(ctx, policy, gateway.audit, run) : run();
 }

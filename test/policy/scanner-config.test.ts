@@ -57,7 +57,8 @@ describe('scanner config (policy.detectors)', () => {
     assert.match(message, /policy\.detectors\.highEntropy/);
     assert.match(message, /policy\.detectors\.allow\[0\]/);
     assert.match(problems(() => parseScannerConfig({ policy: { detectors: { custom: [{ label: 'A', pattern: 'a*' }] } } }, 'p')), /custom\[0\]\.pattern: matches the empty string/);
-    assert.match(problems(() => parseScannerConfig({ policy: {} }, 'p')), /policy\.detectors: missing/);
+    assert.match(problems(() => parseScannerConfig({ server: {} }, 'p')), /policy\.detectors: missing/);
+    assert.deepEqual(parseScannerConfig({ policy: { rules: {} } }, 'p'), parseScannerConfig({ policy: { detectors: {} } }, 'p'), 'a policy without detectors uses the defaults');
     assert.match(problems(() => parseScannerConfig({ policy: { detectors: { typess: [] } } }, 'p')), /did you mean "types"\?/);
   });
 
