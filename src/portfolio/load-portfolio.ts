@@ -27,15 +27,26 @@ export function parsePortfolio(raw: unknown, source: string, baseDir: string): P
       problems.push(...checkFile(model.lora, `models[${index}].lora`));
     }
   });
+  // Router files, like model files, are resolved from the config file's folder and must exist.
+  const router = portfolio.router;
+  if (router?.classifier !== undefined) {
+    router.classifier = path.resolve(baseDir, router.classifier);
+    problems.push(...checkFile(router.classifier, 'router.classifier', 'a router file written by "unbundle route train"'));
+  }
+  for (const [name, vm] of Object.entries(router?.virtualModels ?? {})) {
+    if (vm.strategy !== 'threshold') continue;
+    vm.file = path.resolve(baseDir, vm.file);
+    problems.push(...checkFile(vm.file, `router.virtualModels.${name}.file`, 'a file written by "unbundle route train-threshold"'));
+  }
   if (problems.length > 0) throw new ConfigError(source, problems);
   return deepFreeze(portfolio);
 }
 
-function checkFile(file: string, where: string): string[] {
+function checkFile(file: string, where: string, expected = 'a .gguf file'): string[] {
   if (!existsSync(file)) {
     return [`${where}: file not found: ${file} — check the path (relative paths are resolved from the config file's folder)`];
   }
-  if (!statSync(file).isFile()) return [`${where}: ${file} is not a file — point it at a .gguf file`];
+  if (!statSync(file).isFile()) return [`${where}: ${file} is not a file — point it at ${expected}`];
   return [];
 }
 

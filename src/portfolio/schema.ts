@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { costConfigIssues, ledgerSchema, modelCostFields } from '../ledger/cost-schema.ts';
+import { modelRouteFields, routerSchema, routingConfigIssues } from '../router/routing-schema.ts';
 
 /**
  * The portfolio config: one zod schema whose inferred type *is* the config type. Every object is
@@ -45,6 +46,8 @@ const commonModelFields = {
   description: z.string().optional(),
   /** What a request costs on this model (docs/costs.md): API prices, or your machine's costs. */
   ...modelCostFields,
+  /** What the router knows of this model: domains, quality per domain, price (docs/routing.md). */
+  ...modelRouteFields,
 };
 
 export const llamacppModelSchema = z.strictObject({
@@ -95,9 +98,12 @@ export const portfolioSchema = z
     server: serverSchema,
     models: z.array(modelSchema).default([]),
     ledger: ledgerSchema,
+    /** `model: "auto"` and virtual models (docs/routing.md). */
+    router: routerSchema.optional(),
   })
   .superRefine((portfolio, ctx) => {
     for (const issue of costConfigIssues(portfolio)) ctx.addIssue({ code: 'custom', ...issue });
+    for (const issue of routingConfigIssues(portfolio)) ctx.addIssue({ code: 'custom', ...issue });
     const seen = new Map<string, number>();
     portfolio.models.forEach((model, index) => {
       const first = seen.get(model.id);

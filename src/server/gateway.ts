@@ -5,7 +5,10 @@ import { Executor } from '../executor/executor.ts';
 import type { Logger } from '../logger.ts';
 import type { ModelRegistry } from '../portfolio/model-registry.ts';
 import type { Portfolio } from '../portfolio/schema.ts';
+import { loadRouting } from '../router/load-routing.ts';
+import type { RoutingTable } from '../router/routing-table.ts';
 import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.ts';
+import { LatencyTracker } from './latency-tracker.ts';
 import { routeRequest } from './route-request.ts';
 import { createRequestContext, type RequestContext } from './request-context.ts';
 import { sendError } from './respond.ts';
@@ -14,6 +17,8 @@ export interface GatewayOptions {
   portfolio: Portfolio;
   models: ModelRegistry;
   logger: Logger;
+  /** The compiled routing config; default: loaded from the portfolio (its classifier files read once, here). */
+  routing?: RoutingTable | undefined;
 }
 
 /**
@@ -24,12 +29,18 @@ export class Gateway {
   readonly server: Server;
   readonly metrics: GatewayMetrics;
   readonly executor: Executor;
+  /** `model: "auto"` and virtual models; undefined when the portfolio configures no routing. */
+  readonly routing: RoutingTable | undefined;
+  /** Per-model latency the router breaks ties with; kept only when routing is configured. */
+  readonly latency: LatencyTracker | undefined;
   private readonly inFlight = new Set<RequestContext>();
   private draining = false;
 
   constructor(readonly options: GatewayOptions) {
     const { server: config } = options.portfolio;
     this.executor = new Executor(options.models);
+    this.routing = options.routing ?? loadRouting(options.portfolio);
+    this.latency = this.routing ? new LatencyTracker() : undefined;
     this.metrics = createGatewayMetrics(options.models, () => this.inFlight.size);
     this.server = createServer({ headersTimeout: config.headersTimeoutMs, requestTimeout: Math.max(config.headersTimeoutMs, 60_000), keepAliveTimeout: 5_000 }, (req, res) => {
       void this.handle(req, res);
@@ -103,8 +114,11 @@ export class Gateway {
     if (ctx.usage?.inputTokens !== undefined) metrics.tokens.inc({ model, direction: 'input' }, ctx.usage.inputTokens);
     if (ctx.usage?.outputTokens !== undefined) metrics.tokens.inc({ model, direction: 'output' }, ctx.usage.outputTokens);
     if (ctx.error) metrics.errors.inc({ code: ctx.error.code });
+    if (this.latency && ctx.answeredBy && !ctx.error && status < 400) this.latency.observe(ctx.answeredBy, latencyMs);
     const { logger } = this.options;
     if (!logger.isLevelEnabled('info')) return;
+    // A routed plan (requested a virtual model) logs its decision; explicit requests log nothing more.
+    const plan = ctx.plan !== undefined && ctx.plan.requested !== ctx.plan.primary ? ctx.plan : undefined;
     logger.info({
       id: ctx.id,
       method: ctx.req.method,
@@ -118,8 +132,24 @@ export class Gateway {
       ttftMs: ctx.ttftMs === undefined ? undefined : Math.round(ctx.ttftMs * 100) / 100,
       inputTokens: ctx.usage?.inputTokens,
       outputTokens: ctx.usage?.outputTokens,
+      route: plan?.primary,
+      domain: plan?.domain,
+      reasons: plan?.reasons,
+      fallbacks: plan && plan.fallbacks.length > 0 ? plan.fallbacks : undefined,
+      scores: plan?.scores === undefined ? undefined : roundedScores(plan.scores),
+      cascade: plan?.cascade?.map((check) => check.kind),
       code: ctx.error?.code,
       error: ctx.error && ctx.error.status >= 500 ? ctx.error.message : undefined,
     }, 'request');
   }
+}
+
+/** Classifier scores for the log line: four decimals, zeros dropped (most domains are ~0). */
+function roundedScores(scores: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const domain in scores) {
+    const value = Math.round(scores[domain]! * 10_000) / 10_000;
+    if (value > 0) out[domain] = value;
+  }
+  return out;
 }

@@ -1,5 +1,8 @@
 import { UnbundleError } from '../errors.ts';
 import { chooseRoute } from '../router/choose-route.ts';
+import { planRoute } from '../router/plan-route.ts';
+import type { Plan } from '../router/plan.ts';
+import { extractRequestFeatures } from './extract-request-features.ts';
 import type { Gateway } from './gateway.ts';
 import { handleGeneration } from './handle-generation.ts';
 import { encodeEmbeddings } from './openai/encode-openai.ts';
@@ -46,7 +49,14 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
     }
     const parsed = path === '/v1/chat/completions' ? parseChatBody(body) : parseCompletionBody(body);
     ctx.requestedModel = parsed.model;
-    const plan = chooseRoute(parsed.model, models);
+    // An explicit model id never reaches the router's classifier: one Map lookup when routing is on, none when off.
+    const routing = gateway.routing;
+    let plan: Plan;
+    if (routing !== undefined && routing.virtualModels.has(parsed.model)) {
+      const features = extractRequestFeatures(ctx, parsed.request, 'metadata' in parsed ? parsed.metadata : undefined);
+      plan = planRoute({ requested: parsed.model, features, table: routing, latency: gateway.latency?.snapshot() });
+    } else plan = chooseRoute(parsed.model, models);
+    ctx.plan = plan;
     await handleGeneration(ctx, gateway.executor, { plan, request: parsed.request, stream: parsed.stream, includeUsage: parsed.includeUsage, timeoutMs });
     return;
   }
