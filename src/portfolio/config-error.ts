@@ -1,11 +1,13 @@
 import type { z } from 'zod';
 import { UnbundleError } from '../errors.ts';
+import { routerSchema } from '../router/routing-schema.ts';
 import { llamacppModelSchema, openaiCompatibleModelSchema, portfolioSchema, serverSchema } from './schema.ts';
 
 /** Keys accepted at each place in the config, for "did you mean" hints. */
 function knownKeysAt(path: PropertyKey[], raw: unknown): string[] | undefined {
   if (path.length === 0) return Object.keys(portfolioSchema.shape);
   if (path.length === 1 && path[0] === 'server') return Object.keys(serverSchema.unwrap().shape);
+  if (path.length === 1 && path[0] === 'router') return Object.keys(routerSchema.shape);
   if (path.length === 2 && path[0] === 'models' && typeof path[1] === 'number') {
     const model = (raw as { models?: Array<{ backend?: unknown }> } | undefined)?.models?.[path[1]];
     if (model?.backend === 'llamacpp') return Object.keys(llamacppModelSchema.shape);
@@ -114,6 +116,11 @@ export function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
     }
     case 'custom':
       return `${where}: ${issue.message}`;
+    case 'invalid_key': {
+      // A record key that fails its own check (e.g. a domain name): say why the key is wrong.
+      const inner = issue.issues[0];
+      return `${where}: bad key — ${inner ? inner.message : 'not allowed here'}`;
+    }
     case 'invalid_format':
     case 'invalid_value':
     default: {

@@ -61,14 +61,8 @@ export function decideRoute(input: RouteInput): RouteDecision {
   if (rule) reasons.push(`rule ${rule.name}`);
   if (rule?.exclude) reasons.push(`exclude ${[...rule.exclude].join(',')}`);
 
-  const prediction = rule?.domain === undefined ? predict(table, features) : undefined;
-  const domain = rule?.domain ?? prediction?.domain;
-  if (rule?.domain !== undefined) reasons.push(`domain ${rule.domain} (rule)`);
-  else if (prediction) {
-    reasons.push(prediction.domain === unsureDomain
-      ? `domain unsure (${prediction.best} ${fixed(prediction.confidence)})`
-      : `domain ${prediction.domain} (${fixed(prediction.confidence)})`);
-  } else if (table.classifier) reasons.push('no embedding: domain unknown');
+  let prediction: DomainPrediction | undefined;
+  let domain = rule?.domain;
 
   const finish = (order: string[], extra: Partial<Plan> = {}, candidates?: RankedCandidate[]): RouteDecision => {
     if (order.length === 0) {
@@ -81,12 +75,24 @@ export function decideRoute(input: RouteInput): RouteDecision {
     return { plan, virtualModel, rule, prediction, candidates };
   };
 
+  // A pin needs no classifier: decide before running it.
   if (rule?.pin !== undefined) {
     if (isAllowed(rule.pin)) {
       reasons.push(`pin ${rule.pin}`);
       return finish([rule.pin]);
     }
     reasons.push(`pinned ${rule.pin} not allowed`);
+  }
+
+  if (rule?.domain !== undefined) reasons.push(`domain ${rule.domain} (rule)`);
+  else {
+    prediction = predict(table, features);
+    domain = prediction?.domain;
+    if (prediction) {
+      reasons.push(prediction.domain === unsureDomain
+        ? `domain unsure (${prediction.best} ${fixed(prediction.confidence)})`
+        : `domain ${prediction.domain} (${fixed(prediction.confidence)})`);
+    } else if (table.classifier) reasons.push('no embedding: domain unknown');
   }
 
   const bounded = (order: string[]): string[] => order.slice(0, 1 + table.maxFallbacks);
