@@ -83,7 +83,7 @@ test('virtual models and model routing keys: shape errors name the path', () => 
   assert.match(text, /router\.virtualModels\.auto-z\.checks: must be a list of at least 1 items/);
   assert.match(text, /router\.unsureThreshold: must be at most 1, got 2/);
   assert.match(text, /models\[2\]\.quality\.code: must be at most 1, got 1\.5/);
-  assert.match(text, /models\[2\]\.quality\.unsure: the key "unsure" "unsure" is reserved for the classifier's low-confidence answer/);
+  assert.match(text, /models\[2\]\.quality\.unsure: bad key — "unsure" is reserved for the classifier's low-confidence answer/);
   assert.match(text, /models\[2\]\.domains\[0\]: must be a lower-case domain name such as support or code \(got the text "Code"\)/);
 });
 
