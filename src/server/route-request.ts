@@ -2,6 +2,7 @@ import { UnbundleError } from '../errors.ts';
 import { chooseRoute } from '../router/choose-route.ts';
 import { planRoute } from '../router/plan-route.ts';
 import type { Plan } from '../router/plan.ts';
+import { embedForRouting } from './embed-for-routing.ts';
 import { extractRequestFeatures } from './extract-request-features.ts';
 import type { Gateway } from './gateway.ts';
 import { handleGeneration } from './handle-generation.ts';
@@ -54,6 +55,8 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
     let plan: Plan;
     if (routing !== undefined && routing.virtualModels.has(parsed.model)) {
       const features = extractRequestFeatures(ctx, parsed.request, 'metadata' in parsed ? parsed.metadata : undefined);
+      // The embedding variant needs I/O (an embedding call): done here, handed to the pure router as a feature.
+      if (routing.classifier?.kind === 'embedding') features.embedding = await embedForRouting(gateway, routing.classifier.embedModel, features.lastUserText, ctx.signal);
       plan = planRoute({ requested: parsed.model, features, table: routing, latency: gateway.latency?.snapshot() });
     } else plan = chooseRoute(parsed.model, models);
     ctx.plan = plan;
