@@ -6,6 +6,7 @@ import type { Logger } from '../logger.ts';
 import type { ModelRegistry } from '../portfolio/model-registry.ts';
 import type { Portfolio } from '../portfolio/schema.ts';
 import { loadRouting } from '../router/load-routing.ts';
+import type { Plan } from '../router/plan.ts';
 import type { RoutingTable } from '../router/routing-table.ts';
 import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.ts';
 import { LatencyTracker } from './latency-tracker.ts';
@@ -117,7 +118,7 @@ export class Gateway {
     if (this.latency && ctx.answeredBy && !ctx.error && status < 400) this.latency.observe(ctx.answeredBy, latencyMs);
     const { logger } = this.options;
     if (!logger.isLevelEnabled('info')) return;
-    // A routed plan (requested a virtual model) logs its decision; explicit requests log nothing more.
+    // A routed plan (a virtual model was requested) logs its decision; explicit requests log nothing more.
     const plan = ctx.plan !== undefined && ctx.plan.requested !== ctx.plan.primary ? ctx.plan : undefined;
     logger.info({
       id: ctx.id,
@@ -132,16 +133,23 @@ export class Gateway {
       ttftMs: ctx.ttftMs === undefined ? undefined : Math.round(ctx.ttftMs * 100) / 100,
       inputTokens: ctx.usage?.inputTokens,
       outputTokens: ctx.usage?.outputTokens,
-      route: plan?.primary,
-      domain: plan?.domain,
-      reasons: plan?.reasons,
-      fallbacks: plan && plan.fallbacks.length > 0 ? plan.fallbacks : undefined,
-      scores: plan?.scores === undefined ? undefined : roundedScores(plan.scores),
-      cascade: plan?.cascade?.map((check) => check.kind),
       code: ctx.error?.code,
       error: ctx.error && ctx.error.status >= 500 ? ctx.error.message : undefined,
+      ...(plan && planLogFields(plan)),
     }, 'request');
   }
+}
+
+/** The router's decision in the log line: the Plan with the classifier's scores. */
+function planLogFields(plan: Plan): Record<string, unknown> {
+  return {
+    route: plan.primary,
+    domain: plan.domain,
+    reasons: plan.reasons,
+    fallbacks: plan.fallbacks.length > 0 ? plan.fallbacks : undefined,
+    scores: plan.scores === undefined ? undefined : roundedScores(plan.scores),
+    cascade: plan.cascade?.map((check) => check.kind),
+  };
 }
 
 /** Classifier scores for the log line: four decimals, zeros dropped (most domains are ~0). */

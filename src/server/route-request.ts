@@ -65,7 +65,7 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
   }
 
   if ((method === 'GET' || method === 'HEAD') && getRoutes.has(path)) {
-    if (path === '/v1/models') sendJson(ctx.res, 200, modelsBody(models));
+    if (path === '/v1/models') sendJson(ctx.res, 200, modelsBody(models, gateway.routing));
     else if (path === '/health') {
       const health = healthBody(models);
       sendJson(ctx.res, health.status === 'down' ? 503 : 200, JSON.stringify(health));

@@ -1,10 +1,14 @@
 import type { ModelRegistry } from '../portfolio/model-registry.ts';
+import type { RoutingTable } from '../router/routing-table.ts';
 
 const startedAt = Math.floor(Date.now() / 1000);
 
-/** GET /v1/models in OpenAI's shape, with unbundle's own fields beside the standard ones. */
-export function modelsBody(models: ModelRegistry): string {
-  const data = models.list().map(({ config }) => ({
+/**
+ * GET /v1/models in OpenAI's shape, with unbundle's own fields beside the standard ones. Virtual
+ * models (`auto`, ...) follow the real ones with `backend: "router"` and their strategy.
+ */
+export function modelsBody(models: ModelRegistry, routing?: RoutingTable): string {
+  const data: Array<Record<string, unknown>> = models.list().map(({ config }) => ({
     id: config.id,
     object: 'model',
     created: startedAt,
@@ -12,6 +16,9 @@ export function modelsBody(models: ModelRegistry): string {
     backend: config.backend,
     zone: config.zone,
   }));
+  for (const vm of routing?.virtualModels.values() ?? []) {
+    data.push({ id: vm.name, object: 'model', created: startedAt, owned_by: 'unbundle', backend: 'router', strategy: vm.strategy.kind });
+  }
   return JSON.stringify({ object: 'list', data });
 }
 
