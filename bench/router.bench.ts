@@ -186,12 +186,16 @@ export async function run(): Promise<void> {
 
   const tenK = Array.from({ length: 10_000 }, (_, i) => sets.train[i % sets.train.length]!);
   started = performance.now();
+  const cpuBefore = process.cpuUsage();
   trainDomainClassifier(tenK);
   const oursTenK = (performance.now() - started) / 1000;
+  const cpuUsed = process.cpuUsage(cpuBefore);
+  // CPU time is what "on one core" means on a shared machine: wall time also counts waiting for a core.
+  const oursTenKCpu = (cpuUsed.user + cpuUsed.system) / 1e6;
   started = performance.now();
   trainNaiveBayes(tenK);
   const nbTenK = (performance.now() - started) / 1000;
-  console.log(`\ntraining on 10,000 examples (train split cycled): ours ${oursTenK.toFixed(1)} s vs Naive Bayes ${nbTenK.toFixed(2)} s (${(oursTenK / nbTenK).toFixed(0)}x); target <= 30 s on one core`);
+  console.log(`\ntraining on 10,000 examples (train split cycled): ours ${oursTenK.toFixed(1)} s wall, ${oursTenKCpu.toFixed(1)} s CPU, vs Naive Bayes ${nbTenK.toFixed(2)} s wall (${(oursTenK / nbTenK).toFixed(0)}x); target <= 30 s on one core`);
   console.log(`(training on the ${sets.train.length}-row split took ${trainSeconds.toFixed(1)} s: two fits, one to calibrate and one on all rows)`);
 
   thresholdRouterCurve();

@@ -120,7 +120,7 @@ describe('model: "auto" end to end', () => {
     assert.equal(log.route, undefined);
     assert.equal(log.reasons, undefined);
     await assert.rejects(client.chat.completions.create({ model: 'auto-best', messages: [{ role: 'user', content: 'x' }] }), (error: InstanceType<typeof OpenAI.APIError>) => error.status === 404 && /Known models: chef, coder, generalist/.test(error.message));
-    const listed = (await client.models.list()).data as Array<{ id: string; backend: string; strategy?: string }>;
+    const listed = (await client.models.list()).data as unknown as Array<{ id: string; backend: string; strategy?: string }>;
     assert.deepEqual(listed.map((m) => `${m.id}:${m.backend}:${m.strategy ?? ''}`), ['chef:llamacpp:', 'coder:llamacpp:', 'generalist:openai-compatible:', 'auto:router:best', 'auto-cascade:router:cascade']);
     const latency = started.gateway.latency!.snapshot();
     assert.ok(latency.get('generalist')! > 0 && latency.get('coder')! > 0, JSON.stringify([...latency]));
