@@ -194,6 +194,24 @@ describe('rules', () => {
   });
 });
 
+describe('rules on images, JSON mode and short prompts', () => {
+  it('images pin, JSON mode with maxTokens prefers; a condition that does not hold skips the rule', () => {
+    const t = table({
+      rules: [
+        { name: 'vision', when: { images: true }, pin: 'big' },
+        { name: 'short-json', when: { json: true, maxTokens: 50 }, prefer: ['mid'] },
+      ],
+      virtualModels: { 'auto-cheap': { strategy: 'cheapest', minQuality: 0.8 } },
+    });
+    assert.equal(route(t, 'auto-cheap', { ...featuresOfText(codePrompt), hasImages: true }).primary, 'big');
+    const json = route(t, 'auto-cheap', { ...featuresOfText(codePrompt), json: true });
+    assert.equal(json.primary, 'mid');
+    assert.deepEqual(json.reasons.slice(0, 1), ['rule short-json']);
+    assert.equal(route(t, 'auto-cheap', { ...featuresOfText(codePrompt), json: true, promptTokens: 51 }).primary, 'coder');
+    assert.equal(route(t, 'auto-cheap', codePrompt).primary, 'coder');
+  });
+});
+
 describe('cascade and hedging', () => {
   it('a cascade virtual model produces Plan.cascade with its checks', () => {
     const t = table({
