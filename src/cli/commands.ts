@@ -17,6 +17,7 @@ export const commands: Record<string, () => Promise<Command>> = {
   'route train': async () => (await import('./route-train-command.ts')).routeTrainCommand,
   'route test': async () => (await import('./route-test-command.ts')).routeTestCommand,
   'route explain': async () => (await import('./route-explain-command.ts')).routeExplainCommand,
+  'route train-threshold': async () => (await import('./route-train-threshold-command.ts')).routeTrainThresholdCommand,
   'tune train': async () => (await import('./tune-train-command.ts')).tuneTrainCommand,
   'tune import': async () => (await import('./tune-import-command.ts')).tuneImportCommand,
   'tune data': async () => (await import('./tune-data-command.ts')).tuneDataCommand,

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { UnbundleError } from '../errors.ts';
+import { routerSchema } from '../router/routing-schema.ts';
 import { authSchema, tenantSchema } from '../access/access-schema.ts';
 import { resilienceSchema } from '../executor/resilience-schema.ts';
 import { openaiCompatibleProviderNames } from './provider-presets.ts';
@@ -30,6 +31,7 @@ function knownKeysAt(path: PropertyKey[], raw: unknown): string[] | undefined {
   if (path.length === 1 && path[0] === 'resilience') return Object.keys(resilienceSchema.unwrap().shape);
   if (path.length === 1 && path[0] === 'auth') return Object.keys(authSchema.unwrap().shape);
   if (path.length === 2 && path[0] === 'tenants') return Object.keys(tenantSchema.shape);
+  if (path.length === 1 && path[0] === 'router') return Object.keys(routerSchema.shape);
   if (path.length === 2 && path[0] === 'models' && typeof path[1] === 'number') {
     const model = (raw as { models?: Array<{ backend?: unknown }> } | undefined)?.models?.[path[1]];
     if (model?.backend === 'llamacpp') return Object.keys(llamacppModelSchema.shape);
@@ -143,6 +145,11 @@ export function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
     }
     case 'custom':
       return `${where}: ${issue.message}`;
+    case 'invalid_key': {
+      // A record key that fails its own check (e.g. a domain name): say why the key is wrong.
+      const inner = issue.issues[0];
+      return `${where}: bad key — ${inner ? inner.message : 'not allowed here'}`;
+    }
     case 'invalid_format':
     case 'invalid_value':
     default: {

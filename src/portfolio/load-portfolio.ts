@@ -35,6 +35,17 @@ export function parsePortfolio(raw: unknown, source: string, baseDir: string): P
     names.file = path.resolve(baseDir, names.file);
     problems.push(...checkFile(names.file, 'policy.detectors.personNames.file', 'a text file with one name per line'));
   }
+  // Router files, like model files, are resolved from the config file's folder and must exist.
+  const router = portfolio.router;
+  if (router?.classifier !== undefined) {
+    router.classifier = path.resolve(baseDir, router.classifier);
+    problems.push(...checkFile(router.classifier, 'router.classifier', 'a router file written by "unbundle route train"'));
+  }
+  for (const [name, vm] of Object.entries(router?.virtualModels ?? {})) {
+    if (vm.strategy !== 'threshold') continue;
+    vm.file = path.resolve(baseDir, vm.file);
+    problems.push(...checkFile(vm.file, `router.virtualModels.${name}.file`, 'a file written by "unbundle route train-threshold"'));
+  }
   if (problems.length > 0) throw new ConfigError(source, problems);
   return deepFreeze(portfolio);
 }

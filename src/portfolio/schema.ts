@@ -4,6 +4,7 @@ import { authSchema, tenantIssues, tenantsSchema } from '../access/access-schema
 import { costConfigIssues, ledgerSchema, modelCostFields } from '../ledger/cost-schema.ts';
 import { openaiCompatibleProviderNames, withProviderPreset } from './provider-presets.ts';
 import { policySchema } from '../policy/policy-schema.ts';
+import { modelRouteFields, routerSchema, routingConfigIssues } from '../router/routing-schema.ts';
 
 /**
  * The portfolio config: one zod schema whose inferred type *is* the config type. Every object is
@@ -53,6 +54,8 @@ const commonModelFields = {
   ...modelCostFields,
   /** Retries, fallbacks, breaker, deadlines and hedging for this model (docs/executor.md). */
   ...modelResilienceFields,
+  /** What the router knows of this model: domains, quality per domain, price (docs/routing.md). */
+  ...modelRouteFields,
 };
 
 export const llamacppModelSchema = z.strictObject({
@@ -151,6 +154,8 @@ export const portfolioSchema = z
     tenants: tenantsSchema,
     /** Data sovereignty (docs/policy.md); absent: no scanning at all. */
     policy: policySchema.optional(),
+    /** `model: "auto"` and virtual models (docs/routing.md). */
+    router: routerSchema.optional(),
   })
   .superRefine((portfolio, ctx) => {
     for (const issue of tenantIssues(portfolio.tenants)) ctx.addIssue({ code: 'custom', ...issue });
@@ -159,6 +164,7 @@ export const portfolioSchema = z
     }
     for (const issue of costConfigIssues(portfolio)) ctx.addIssue({ code: 'custom', ...issue });
     for (const issue of fallbackIssues(portfolio.models)) ctx.addIssue({ code: 'custom', ...issue });
+    for (const issue of routingConfigIssues(portfolio)) ctx.addIssue({ code: 'custom', ...issue });
     const seen = new Map<string, number>();
     portfolio.models.forEach((model, index) => {
       const first = seen.get(model.id);

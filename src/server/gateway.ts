@@ -11,8 +11,12 @@ import { auditFilePath, JsonlAuditSink } from '../policy/jsonl-audit-sink.ts';
 import { createPolicyEngine, type PolicyEngine } from '../policy/policy-engine.ts';
 import type { ModelRegistry } from '../portfolio/model-registry.ts';
 import type { Portfolio } from '../portfolio/schema.ts';
+import { loadRouting } from '../router/load-routing.ts';
+import type { Plan } from '../router/plan.ts';
+import type { RoutingTable } from '../router/routing-table.ts';
 import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.ts';
 import type { Counter } from './metrics.ts';
+import { LatencyTracker } from './latency-tracker.ts';
 import { metricsEndpoint, routeRequest } from './route-request.ts';
 import { createRequestContext, type RequestContext } from './request-context.ts';
 import { answerClientError, isLoopback, maxHeaderBytes, tooManyHeaders } from './hardening.ts';
@@ -29,6 +33,8 @@ export interface GatewayOptions {
   ledger?: ServerLedger | undefined;
   /** Where policy audit records go; default: the JSONL file named by `policy.audit` (only with a policy). */
   auditSink?: AuditSink;
+  /** The compiled routing config; default: loaded from the portfolio (its classifier files read once, here). */
+  routing?: RoutingTable | undefined;
 }
 
 /**
@@ -47,6 +53,10 @@ export class Gateway {
   /** The data policy, when `policy:` is configured; undefined costs the hot path nothing. */
   readonly policy: PolicyEngine | undefined;
   readonly audit: AuditSink | undefined;
+  /** `model: "auto"` and virtual models; undefined when the portfolio configures no routing. */
+  readonly routing: RoutingTable | undefined;
+  /** Per-model latency the router breaks ties with; kept only when routing is configured. */
+  readonly latency: LatencyTracker | undefined;
   private readonly inFlight = new Set<RequestContext>();
   private draining = false;
   private readonly attemptFailures: Counter;
@@ -57,6 +67,8 @@ export class Gateway {
     this.access = new AccessControl({ portfolio: options.portfolio, modelIds: options.models.ids(), env: options.env ?? process.env, cwd: options.cwd ?? process.cwd(), logger: options.logger });
     this.auth = this.access.mode === 'keys' ? this.access : undefined;
     this.ledger = options.ledger;
+    this.routing = options.routing ?? loadRouting(options.portfolio);
+    this.latency = this.routing ? new LatencyTracker() : undefined;
     const { policy } = options.portfolio;
     if (policy !== undefined) {
       this.policy = createPolicyEngine(policy, (id) => options.models.get(id)?.config.zone);
@@ -186,8 +198,11 @@ export class Gateway {
     if (detailed) for (const entry of log) if (entry.outcome !== 'ok') this.attemptFailures.inc({ model: entry.modelId, outcome: entry.outcome });
     if (ctx.ledger) ctx.ledger.finish();
     if (ctx.policyDecision !== undefined) metrics.policyDecisions.inc({ decision: ctx.policyDecision, class: ctx.dataClass ?? 'public' });
+    if (this.latency && ctx.answeredBy && !ctx.error && status < 400) this.latency.observe(ctx.answeredBy, latencyMs);
     const { logger } = this.options;
     if (!logger.isLevelEnabled('info')) return;
+    // A routed plan (a virtual model was requested) logs its decision; explicit requests log nothing more.
+    const plan = ctx.plan !== undefined && ctx.plan.requested !== ctx.plan.primary ? ctx.plan : undefined;
     logger.info({
       id: ctx.id,
       method: ctx.req.method,
@@ -209,6 +224,7 @@ export class Gateway {
       error: ctx.error && ctx.error.status >= 500 ? ctx.error.message : undefined,
       dataClass: ctx.dataClass,
       policy: ctx.policyDecision,
+      ...(plan && planLogFields(plan)),
     }, 'request');
   }
 }
@@ -228,4 +244,26 @@ function briefAttempt(entry: AttemptRecord): string {
   if (entry.reason !== undefined) parts.push(`(${entry.reason})`);
   parts.push(`${entry.ms}ms`);
   return parts.join(' ');
+}
+
+/** The router's decision in the log line: the Plan with the classifier's scores. */
+function planLogFields(plan: Plan): Record<string, unknown> {
+  return {
+    route: plan.primary,
+    domain: plan.domain,
+    reasons: plan.reasons,
+    fallbacks: plan.fallbacks.length > 0 ? plan.fallbacks : undefined,
+    scores: plan.scores === undefined ? undefined : roundedScores(plan.scores),
+    cascade: plan.cascade?.map((check) => check.kind),
+  };
+}
+
+/** Classifier scores for the log line: four decimals, zeros dropped (most domains are ~0). */
+function roundedScores(scores: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const domain in scores) {
+    const value = Math.round(scores[domain]! * 10_000) / 10_000;
+    if (value > 0) out[domain] = value;
+  }
+  return out;
 }

@@ -23,7 +23,17 @@ export interface GenerationCall {
 }
 
 function planHeaders(plan: Plan, modelId: string, attempts: number): Record<string, string> {
-  return { 'x-unbundle-model': modelId, 'x-unbundle-attempts': String(attempts), 'x-unbundle-route': plan.primary };
+  const headers: Record<string, string> = { 'x-unbundle-model': modelId, 'x-unbundle-attempts': String(attempts), 'x-unbundle-route': plan.primary, 'x-unbundle-route-reason': reasonHeader(plan.reasons) };
+  if (plan.domain !== undefined) headers['x-unbundle-domain'] = plan.domain;
+  else if (plan.requested !== plan.primary) headers['x-unbundle-domain'] = 'none';
+  return headers;
+}
+
+/** The reasons as one short printable-ASCII header value (a header with other bytes is rejected by node). */
+export function reasonHeader(reasons: readonly string[]): string {
+  const joined = reasons.length === 1 ? reasons[0]! : reasons.join('; ');
+  const ascii = /^[\x20-\x7e]*$/.test(joined) ? joined : joined.replace(/[^\x20-\x7e]/g, '?');
+  return ascii.length > 256 ? `${ascii.slice(0, 253)}...` : ascii;
 }
 
 /** Runs a generation request through the executor and answers in the client's wire format. */

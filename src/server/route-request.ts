@@ -1,6 +1,12 @@
 import { UnbundleError } from '../errors.ts';
 import { handleAdmin } from './admin/handle-admin.ts';
 import { chooseRoute } from '../router/choose-route.ts';
+import { planRoute } from '../router/plan-route.ts';
+import type { Plan } from '../router/plan.ts';
+import { allowedModels } from '../policy/allowed-models.ts';
+import type { RequestPolicy } from '../policy/request-policy.ts';
+import { embedForRouting } from './embed-for-routing.ts';
+import { extractRequestFeatures } from './extract-request-features.ts';
 import type { Gateway } from './gateway.ts';
 import { anthropicMessagesWire } from './anthropic/encode-anthropic.ts';
 import { parseMessagesBody } from './anthropic/parse-messages-request.ts';
@@ -95,7 +101,7 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
   }
 
   if ((method === 'GET' || method === 'HEAD') && getRoutes.has(path)) {
-    if (path === '/v1/models') sendJson(ctx.res, 200, modelsBody(models, auth?.authenticate(ctx).allowed));
+    if (path === '/v1/models') sendJson(ctx.res, 200, modelsBody(models, gateway.routing, auth?.authenticate(ctx).allowed));
     else if (path === '/health') {
       const health = healthBody(models, gateway.executor);
       sendJson(ctx.res, health.status === 'down' ? 503 : 200, JSON.stringify(health));
@@ -129,14 +135,14 @@ async function generate(
   ctx: RequestContext,
   gateway: Gateway,
   tenant: Tenant | undefined,
-  parsed: { model: string; request: GenerateRequest; stream: boolean },
+  parsed: { model: string; request: GenerateRequest; stream: boolean; metadata?: Readonly<Record<string, unknown>> | undefined },
   wire: WireFormat,
   includeUsage: boolean,
 ): Promise<void> {
   ctx.requestedModel = parsed.model;
   const policy = gateway.policy?.forGenerate(parsed.request, ctx.tenantId);
   const run = async (): Promise<void> => {
-    let plan = chooseRoute(parsed.model, gateway.options.models);
+    let plan = await planFor(ctx, gateway, parsed, policy);
     if (policy) plan = policy.restrictPlan(plan);
     ctx.plan = plan;
     const timeoutMs = timeoutFor(ctx, configuredTimeout(gateway, plan.primary));
@@ -149,4 +155,25 @@ async function generate(
     await handleGeneration(ctx, gateway.executor, call);
   };
   return policy ? withPolicy(ctx, policy, gateway.audit, run) : run();
+}
+
+/**
+ * The Plan. An explicit model id never reaches the router's classifier (one Map lookup when routing
+ * is on, none when off); `auto` and virtual models are routed among the models this request may use:
+ * the tenant's (access control) and those whose zone may see its data (policy).
+ */
+async function planFor(ctx: RequestContext, gateway: Gateway, parsed: { model: string; request: GenerateRequest; metadata?: Readonly<Record<string, unknown>> | undefined }, policy: RequestPolicy | undefined): Promise<Plan> {
+  const { routing } = gateway;
+  const { models } = gateway.options;
+  if (routing === undefined || !routing.virtualModels.has(parsed.model)) return chooseRoute(parsed.model, models);
+  const features = extractRequestFeatures(ctx, parsed.request, parsed.metadata);
+  // The embedding variant needs I/O (an embedding call): done here, handed to the pure router as a feature.
+  if (routing.classifier?.kind === 'embedding') features.embedding = await embedForRouting(gateway, routing.classifier.embedModel, features.lastUserText, ctx.signal);
+  let allowed: ReadonlySet<string> | undefined;
+  if (gateway.auth && ctx.tenantId !== undefined) allowed = gateway.auth.allowedModelsFor(ctx.tenantId);
+  if (policy) {
+    const byZone = allowedModels(policy, models.list().map((entry) => ({ id: entry.config.id, zone: entry.config.zone })));
+    allowed = allowed === undefined ? byZone : new Set([...allowed].filter((id) => byZone.has(id)));
+  }
+  return planRoute({ requested: parsed.model, features, table: routing, latency: gateway.latency?.snapshot(), allowed });
 }

@@ -1,6 +1,7 @@
 import type { CircuitState } from '../executor/circuit-breaker.ts';
 import type { HealthCheckResult } from '../executor/health-checker.ts';
 import type { ModelRegistry } from '../portfolio/model-registry.ts';
+import type { RoutingTable } from '../router/routing-table.ts';
 
 /** What the executor knows about each model's health (circuit breaker, active checks). */
 export interface ResilienceView {
@@ -10,10 +11,13 @@ export interface ResilienceView {
 
 const startedAt = Math.floor(Date.now() / 1000);
 
-/** GET /v1/models in OpenAI's shape, with unbundle's own fields beside the standard ones; `allowed`: a tenant's models only. */
-export function modelsBody(models: ModelRegistry, allowed?: ReadonlySet<string>): string {
+/**
+ * GET /v1/models in OpenAI's shape, with unbundle's own fields beside the standard ones; `allowed`:
+ * a tenant's models only. Virtual models (`auto`, ...) follow the real ones with `backend: "router"`.
+ */
+export function modelsBody(models: ModelRegistry, routing?: RoutingTable, allowed?: ReadonlySet<string>): string {
   const entries = allowed === undefined ? models.list() : models.list().filter(({ config }) => allowed.has(config.id));
-  const data = entries.map(({ config }) => ({
+  const data: Array<Record<string, unknown>> = entries.map(({ config }) => ({
     id: config.id,
     object: 'model',
     created: startedAt,
@@ -21,6 +25,9 @@ export function modelsBody(models: ModelRegistry, allowed?: ReadonlySet<string>)
     backend: config.backend,
     zone: config.zone,
   }));
+  for (const vm of routing?.virtualModels.values() ?? []) {
+    data.push({ id: vm.name, object: 'model', created: startedAt, owned_by: 'unbundle', backend: 'router', strategy: vm.strategy.kind });
+  }
   return JSON.stringify({ object: 'list', data });
 }
 
