@@ -15,4 +15,7 @@ export const commands: Record<string, () => Promise<Command>> = {
   'route explain': async () => (await import('./route-explain-command.ts')).routeExplainCommand,
   'tune train': async () => (await import('./tune-train-command.ts')).tuneTrainCommand,
   'tune import': async () => (await import('./tune-import-command.ts')).tuneImportCommand,
+  'eval run': async () => (await import('./eval-run-command.ts')).evalRunCommand,
+  'eval publish': async () => (await import('./eval-publish-command.ts')).evalPublishCommand,
+  'eval list': async () => (await import('./eval-list-command.ts')).evalListCommand,
 };

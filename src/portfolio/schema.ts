@@ -45,6 +45,8 @@ const commonModelFields = {
   description: z.string().optional(),
   /** What a request costs on this model (docs/costs.md): API prices, or your machine's costs. */
   ...modelCostFields,
+  /** Measured quality per domain (0..1), written by `unbundle eval publish`; the router reads it. */
+  quality: z.record(z.string().min(1), z.number().min(0).max(1)).optional(),
 };
 
 export const llamacppModelSchema = z.strictObject({
