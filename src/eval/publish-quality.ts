@@ -66,10 +66,44 @@ function modelEntry(document: Document, id: string): YAMLMap | undefined {
   return models.items.find((item): item is YAMLMap => isMap(item) && item.get('id') === id);
 }
 
-/** Plans (and renders) the edit; nothing is written. */
+interface Edit {
+  at: number;
+  /** Characters replaced from `at` (0 for an insertion). */
+  length: number;
+  text: string;
+}
+
+const yamlKey = (key: string): string => (/^[A-Za-z0-9_][A-Za-z0-9_./-]*$/.test(key) ? key : JSON.stringify(key));
+
+/** The column a node starts at in the source: the indentation its siblings share. */
+function columnOf(text: string, offset: number): number {
+  return offset - (text.lastIndexOf('\n', offset - 1) + 1);
+}
+
+/** Splices new lines (or flow pairs) at a collection's end; a block collection ends at a line start. */
+function appendTo(text: string, node: YAMLMap, pairs: Array<[string, number]>, blockIndent: number): Edit {
+  const end = node.range![1];
+  if (node.flow) {
+    const close = text.lastIndexOf('}', end);
+    const list = pairs.map(([key, value]) => `${yamlKey(key)}: ${value}`).join(', ');
+    // "{ a: 1 }" → "{ a: 1, b: 2 }"; "{}" → "{ b: 2 }".
+    if (node.items.length === 0) return { at: text.lastIndexOf('{', close), length: close + 1 - text.lastIndexOf('{', close), text: `{ ${list} }` };
+    const before = text.slice(0, close).trimEnd();
+    return { at: before.length, length: 0, text: `, ${list}` };
+  }
+  const lead = end > 0 && text[end - 1] !== '\n' ? '\n' : '';
+  const pad = ' '.repeat(blockIndent);
+  return { at: end, length: 0, text: `${lead}${pairs.map(([key, value]) => `${pad}${yamlKey(key)}: ${value}\n`).join('')}` };
+}
+
+/**
+ * Plans (and renders) the edit; nothing is written. The Document API finds the nodes; the text is
+ * changed only at their source ranges, so every other byte — comments, spacing, quoting, long
+ * lines — stays exactly as the user wrote it.
+ */
 export function publishQuality(configText: string, configSource: string, results: EvalResults, options: PublishOptions = {}): PublishPlan {
   checkPublishable(results);
-  const document = parseDocument(configText, { uniqueKeys: true });
+  const document = parseDocument(configText, { uniqueKeys: true, keepSourceTokens: false });
   if (document.errors.length > 0) {
     const error = document.errors[0]!;
     throw new UnbundleError('UNBUNDLE_E_CONFIG', `${configSource}: YAML syntax error at line ${error.linePos?.[0]?.line ?? '?'}: ${error.message.split('\n')[0]}`);
@@ -85,6 +119,8 @@ export function publishQuality(configText: string, configSource: string, results
   }
   const changes: QualityChange[] = [];
   const notInConfig: string[] = [];
+  const edits: Edit[] = [];
+  const expected = new Map<string, Record<string, number>>();
   for (const id of wanted) {
     const entry = modelEntry(document, id);
     if (!entry) {
@@ -96,19 +132,57 @@ export function publishQuality(configText: string, configSource: string, results
     if (existing !== undefined && !isMap(existing)) {
       throw new UnbundleError('UNBUNDLE_E_CONFIG', `${configSource}: models[id=${id}].quality must be a mapping of domain to score — fix or remove it, then publish again`);
     }
-    let quality: YAMLMap | undefined = existing;
+    const added: Array<[string, number]> = [];
+    const final: Record<string, number> = {};
+    for (const pair of existing?.items ?? []) {
+      const value = (pair.value as { value?: unknown } | null)?.value;
+      if (typeof value === 'number') final[String((pair.key as { value?: unknown }).value)] = value;
+    }
     for (const [domain, after] of Object.entries(table)) {
-      const current = quality?.get(domain);
+      final[domain] = after;
+      const pair = existing?.items.find((item) => String((item.key as { value?: unknown }).value) === domain);
+      const current = (pair?.value as { value?: unknown } | null | undefined)?.value;
       const before = typeof current === 'number' ? current : undefined;
       if (before === after) continue;
-      if (!quality) {
-        quality = document.createNode({}) as YAMLMap;
-        entry.set('quality', quality);
-      }
-      // Other domains measured by other suites stay as they are.
-      quality.set(domain, after);
       changes.push({ model: id, domain, before, after });
+      const range = (pair?.value as { range?: [number, number, number] } | null | undefined)?.range;
+      if (range) edits.push({ at: range[0], length: range[1] - range[0], text: String(after) });
+      else added.push([domain, after]);
+    }
+    expected.set(id, final);
+    if (added.length === 0) continue;
+    if (existing) {
+      const first = existing.items[0]?.key as { range?: [number, number, number] } | undefined;
+      const indent = first?.range ? columnOf(configText, first.range[0]) : columnOf(configText, (entry.items[0]!.key as { range: [number, number, number] }).range[0]) + 2;
+      edits.push(appendTo(configText, existing, added, indent));
+    } else {
+      const indent = columnOf(configText, (entry.items[0]!.key as { range: [number, number, number] }).range[0]);
+      if (entry.flow) {
+        const close = configText.lastIndexOf('}', entry.range![1]);
+        edits.push({ at: close, length: 0, text: `, quality: { ${added.map(([key, value]) => `${yamlKey(key)}: ${value}`).join(', ')} }` });
+      } else {
+        const end = entry.range![1];
+        const lead = end > 0 && configText[end - 1] !== '\n' ? '\n' : '';
+        const pad = ' '.repeat(indent);
+        edits.push({ at: end, length: 0, text: `${lead}${pad}quality:\n${added.map(([key, value]) => `${pad}  ${yamlKey(key)}: ${value}\n`).join('')}` });
+      }
     }
   }
-  return { text: changes.length === 0 ? configText : document.toString(), changes, notInConfig };
+  let text = configText;
+  for (const edit of edits.sort((a, b) => b.at - a.at)) text = text.slice(0, edit.at) + edit.text + text.slice(edit.at + edit.length);
+  verify(text, configSource, expected);
+  return { text, changes, notInConfig };
+}
+
+/** The spliced text must parse back to exactly the planned tables; anything else is our bug. */
+function verify(text: string, configSource: string, expected: ReadonlyMap<string, Record<string, number>>): void {
+  const document = parseDocument(text, { uniqueKeys: true });
+  for (const [id, table] of expected) {
+    const entry = document.errors.length === 0 ? modelEntry(document, id) : undefined;
+    const quality = entry?.get('quality', true);
+    const actual = isMap(quality) ? (quality.toJSON() as Record<string, unknown>) : undefined;
+    if (document.errors.length > 0 || JSON.stringify(actual) !== JSON.stringify(table)) {
+      throw new UnbundleError('UNBUNDLE_E_INTERNAL', `publishing into ${configSource} would not give ${id} the quality ${JSON.stringify(table)} — the file is left unchanged; please report this with the config's models section`);
+    }
+  }
 }
