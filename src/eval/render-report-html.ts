@@ -21,7 +21,7 @@ th.sortable{cursor:pointer}tr.best td{background:#eef8ee}tr.baseline td{color:#5
 .point{stroke:#1d2330;stroke-width:1}.point.model{fill:#9fb3d1}.point.front{fill:#2f6fd0}.point.baseline{fill:none;stroke:#a04a4a;stroke-width:1.5}
 .point-label{font-size:11px;fill:#1d2330}.front-line{fill:none;stroke:#2f6fd0;stroke-width:1.5;stroke-dasharray:5 3}
 .series-0{fill:#2f6fd0}.series-1{fill:#e07b39}.series-2{fill:#3a9d5d}.series-3{fill:#a04a9d}.series-4{fill:#c9a227}.series-5{fill:#4aa3a0}.series-6{fill:#a04a4a}.series-7{fill:#6b7280}
-.note{color:#5a6475;font-size:12px}
+.note{color:#5a6475;font-size:12px}.scroll{overflow-x:auto}
 `;
 
 // Click a header to sort a table by that column; the page is complete without it.
@@ -50,7 +50,7 @@ function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>
       return `<tr${cls ? ` class="${cls}"` : ''}>${row.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`;
     })
     .join('');
-  return `<table id="${options.id}" class="sortable">${head}<tbody>${body}</tbody></table>`;
+  return `<div class="scroll"><table id="${options.id}" class="sortable">${head}<tbody>${body}</tbody></table></div>`;
 }
 
 const finite = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);

@@ -25,8 +25,8 @@ export interface ScatterOptions {
   drawFront?: boolean;
 }
 
-const width = 560;
-const height = 340;
+const width = 520;
+const height = 330;
 const margin = { left: 64, right: 24, top: 32, bottom: 52 };
 
 function niceRange(values: readonly number[]): [number, number] {
@@ -114,7 +114,7 @@ export function groupedBarsSvg(groups: readonly BarGroup[], ids: readonly string
   const barH = 14;
   const groupGap = 14;
   const labelW = 140;
-  const chartW = 560;
+  const chartW = 520;
   const plotW = chartW - labelW - 70;
   const max = Math.max(1e-12, ...groups.flatMap((group) => group.bars.map((bar) => bar.value)).filter(Number.isFinite));
   const heightTotal = 40 + groups.length * (ids.length * barH + groupGap) + ids.length * 18;
