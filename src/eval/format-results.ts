@@ -8,8 +8,9 @@ const finite = (value: number | null | undefined): value is number => typeof val
 /** Scores in 0..1 read best with 3 decimals; perplexities and other open scales with 3 significant digits. */
 export function formatScore(value: number | null | undefined): string {
   if (!finite(value)) return '—';
-  if (Math.abs(value) <= 1) return value.toFixed(3);
-  return Math.abs(value) >= 1000 ? value.toFixed(0) : value.toPrecision(4);
+  const text = Math.abs(value) <= 1 ? value.toFixed(3) : Math.abs(value) >= 1000 ? value.toFixed(0) : value.toPrecision(4);
+  // A typographic minus, as formatDelta writes it.
+  return text.replace(/^-/, '−');
 }
 
 export function formatInterval(summary: Pick<ModelSummary, 'estimate' | 'low' | 'high'>): string {
