@@ -44,6 +44,27 @@ export function qualityTable(results: EvalResults, modelId: string, fallbackDoma
   return table;
 }
 
+/** The router's rule for domain names (src/router: lower-case, `unsure` reserved for its classifier). */
+const domainPattern = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const reservedDomain = 'unsure';
+
+function checkDomains(results: EvalResults, ids: readonly string[], fallbackDomain: string, fromFlag: boolean): void {
+  const bad = new Set<string>();
+  for (const id of ids) {
+    for (const domain of Object.keys(qualityTable(results, id, fallbackDomain))) {
+      if (!domainPattern.test(domain) || domain === reservedDomain) bad.add(domain);
+    }
+  }
+  if (bad.size === 0) return;
+  const list = [...bad].map((domain) => `"${domain}"`).join(', ');
+  const fix = [...bad].includes(fallbackDomain)
+    ? fromFlag
+      ? 'pass a --domain such as support or code'
+      : `the suite's items have no domain, so its name is used: pass --domain with a name such as support or code`
+    : 'rename the items\' domain in the suite and run it again';
+  throw new UnbundleError('UNBUNDLE_E_DATA', `cannot publish the domain(s) ${list}: the router needs lower-case names of letters, digits, "_" and "-" (not "${reservedDomain}") — ${fix}`);
+}
+
 function checkPublishable(results: EvalResults): void {
   if (results.format !== 'unbundle-eval-results/1') {
     throw new UnbundleError('UNBUNDLE_E_DATA', `not an unbundle results file (format "${String(results.format)}"): pass the results.json that "unbundle eval run" wrote`);
@@ -117,6 +138,7 @@ export function publishQuality(configText: string, configSource: string, results
   if (unknown.length > 0) {
     throw new UnbundleError('UNBUNDLE_E_USAGE', `--models: ${unknown.join(', ')} not in the results; they hold ${results.models.map((summary) => summary.model.id).join(', ')}`);
   }
+  checkDomains(results, wanted, fallbackDomain, options.domain !== undefined);
   const changes: QualityChange[] = [];
   const notInConfig: string[] = [];
   const edits: Edit[] = [];

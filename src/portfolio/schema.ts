@@ -46,7 +46,7 @@ const commonModelFields = {
   /** What a request costs on this model (docs/costs.md): API prices, or your machine's costs. */
   ...modelCostFields,
   /** Measured quality per domain (0..1), written by `unbundle eval publish`; the router reads it. */
-  quality: z.record(z.string().min(1), z.number().min(0).max(1)).optional(),
+  quality: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { message: 'must be a lower-case domain name such as support or code' }), z.number().min(0).max(1)).optional(),
 };
 
 export const llamacppModelSchema = z.strictObject({

@@ -73,6 +73,12 @@ describe('publishQuality', () => {
     assert.throws(() => publishQuality(config, 'p.yaml', big), /small scored 3\.2 .* outside 0\.\.1/);
     assert.throws(() => publishQuality(config, 'p.yaml', results(), { models: ['nobody'] }), /--models: nobody not in the results/);
     assert.throws(() => publishQuality('server: {}\n', 'p.yaml', results()), /no "models" list/);
+    // The router's rule for domain names: lower-case, and "unsure" is the classifier's.
+    assert.throws(() => publishQuality(config, 'p.yaml', results({ name: 'MMLU/Law' }, false)), /"MMLU\/Law".*the suite's items have no domain, so its name is used: pass --domain/);
+    assert.throws(() => publishQuality(config, 'p.yaml', results({}, false), { domain: 'unsure' }), /"unsure".*pass a --domain/);
+    const oddDomain = results();
+    (oddDomain.models[0]!.domains[0] as { domain: string }).domain = 'Geo Graphy';
+    assert.throws(() => publishQuality(config, 'p.yaml', oddDomain), /"Geo Graphy".*rename the items' domain/);
   });
 });
 
