@@ -54,12 +54,18 @@ export function formatDelta(value: number | null | undefined): string {
   return `${value > 0 ? '+' : value < 0 ? '−' : '±'}${formatScore(Math.abs(value))}`;
 }
 
+/** Quality per dollar or per billion parameters: open-ended, so 3 significant digits. */
+export function formatRatio(value: number | null | undefined): string {
+  if (!finite(value)) return '—';
+  return value >= 1000 ? value.toFixed(0) : value.toPrecision(3);
+}
+
 export function formatPValue(value: number | null | undefined): string {
   if (!finite(value)) return '—';
   return value < 0.001 ? '<0.001' : value.toFixed(3);
 }
 
-export const resultsColumns = ['model', 'score [95% CI]', 'p50 ms', 'p95 ms', 'tok/s', 'cost/item', 'cost/1k items', 'params', 'quant', 'size', 'Δ best', 'Δ baseline', 'notes'] as const;
+export const resultsColumns = ['model', 'score [95% CI]', 'p50 ms', 'p95 ms', 'tok/s', 'cost/item', 'cost/1k items', 'score per cost/1k', 'score per B params', 'params', 'quant', 'size', 'Δ best', 'Δ baseline', 'notes'] as const;
 
 /** One row per model and one for the baseline, in the order of `resultsColumns`. */
 export function resultRows(results: EvalResults): string[][] {
@@ -78,6 +84,8 @@ export function resultRows(results: EvalResults): string[][] {
       formatRate(summary.tokensPerSecond),
       row.role === 'baseline' ? '—' : formatCost(finite(costPer1k) ? costPer1k / 1000 : null, results.currency),
       row.role === 'baseline' ? '—' : formatCost(costPer1k, results.currency),
+      formatRatio(summary.qualityPerDollar),
+      formatRatio(summary.qualityPerBillionParameters),
       formatParameters(model.parameters),
       model.quantization ?? '—',
       formatBytes(model.sizeBytes),

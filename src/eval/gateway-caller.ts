@@ -14,6 +14,8 @@ export interface GatewayAnswer {
   outputTokens?: number;
   /** `x-unbundle-model`: the model that answered (a fallback may differ from the one asked). */
   answeredBy?: string;
+  /** The gateway's `x-request-id` for this call (its ledger row carries it). */
+  requestId?: string;
   /** Set when the call failed; `text` is then empty. */
   error?: string;
 }
@@ -24,6 +26,14 @@ export interface GatewayCallerOptions {
   seed: number;
   maxTokens?: number;
   connections?: number;
+}
+
+/**
+ * `x-request-id` for one (model, item) answer: `<run id>:<model>:<item id>` in the characters the
+ * gateway accepts, so a ledger row can be traced back to the item it answered.
+ */
+export function evalRequestId(runId: string, model: string, itemId: string): string {
+  return `${runId}:${model}:${itemId}`.replace(/[^A-Za-z0-9._:-]/g, '_').slice(0, 128);
 }
 
 /** The chat messages for an item: the suite's system prompt, then the item's prompt or messages. */
@@ -51,7 +61,7 @@ export class GatewayCaller {
   }
 
   /** Chat messages → one answer at temperature 0. Never throws for a failed call: `error` says why. */
-  async chat(model: string, messages: SuiteMessage[], signal?: AbortSignal): Promise<GatewayAnswer> {
+  async chat(model: string, messages: SuiteMessage[], signal?: AbortSignal, requestId?: string): Promise<GatewayAnswer> {
     const payload: Record<string, unknown> = { model, messages, temperature: 0, seed: this.options.seed };
     if (this.options.maxTokens !== undefined) payload.max_tokens = this.options.maxTokens;
     const start = performance.now();
@@ -59,23 +69,29 @@ export class GatewayCaller {
       const response = await this.pool.request({
         method: 'POST',
         path: '/v1/chat/completions',
-        headers: { 'content-type': 'application/json', 'x-unbundle-eval': this.options.runId },
+        headers: {
+          'content-type': 'application/json',
+          'x-unbundle-eval': this.options.runId,
+          ...(requestId !== undefined ? { 'x-request-id': requestId } : {}),
+        },
         body: JSON.stringify(payload),
         ...(signal ? { signal } : {}),
       });
       const raw = await response.body.text();
       const latencyMs = performance.now() - start;
       const answeredBy = response.headers['x-unbundle-model'];
+      const gatewayId = response.headers['x-request-id'];
+      const ids = typeof gatewayId === 'string' ? { requestId: gatewayId } : {};
       let body: ChatCompletionBody;
       try {
         body = JSON.parse(raw) as ChatCompletionBody;
       } catch {
-        return { text: '', latencyMs, error: `HTTP ${response.statusCode}: the gateway's answer is not JSON` };
+        return { text: '', latencyMs, ...ids, error: `HTTP ${response.statusCode}: the gateway's answer is not JSON` };
       }
       if (response.statusCode !== 200) {
-        return { text: '', latencyMs, error: `HTTP ${response.statusCode} ${body.error?.code ?? ''}: ${body.error?.message ?? 'no message'}`.replace('  ', ' ') };
+        return { text: '', latencyMs, ...ids, error: `HTTP ${response.statusCode} ${body.error?.code ?? ''}: ${body.error?.message ?? 'no message'}`.replace('  ', ' ') };
       }
-      const answer: GatewayAnswer = { text: body.choices?.[0]?.message?.content ?? '', latencyMs };
+      const answer: GatewayAnswer = { text: body.choices?.[0]?.message?.content ?? '', latencyMs, ...ids };
       if (typeof answeredBy === 'string') answer.answeredBy = answeredBy;
       if (typeof body.usage?.prompt_tokens === 'number') answer.inputTokens = body.usage.prompt_tokens;
       if (typeof body.usage?.completion_tokens === 'number') answer.outputTokens = body.usage.completion_tokens;

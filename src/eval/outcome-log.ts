@@ -26,6 +26,8 @@ export interface StoredOutcome extends ItemOutcome {
   inputTokens?: number;
   /** The model that actually answered (a fallback may differ from the one asked). */
   answeredBy?: string;
+  /** The gateway's request id, `<run id>:<model>:<item id>`: the key of the answer's ledger row. */
+  requestId?: string;
 }
 
 export const outcomeKey = (model: string, itemId: string): string => `${model}\u0000${itemId}`;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { UnbundleError } from '../errors.ts';
-import { GatewayCaller, messagesFor } from './gateway-caller.ts';
+import { evalRequestId, GatewayCaller, messagesFor } from './gateway-caller.ts';
 import type { JudgeModel, MetricContext, MetricResult, TokenScorer } from './metric.ts';
 import { scoreItem } from './metric-registry.ts';
 import type { LoadedSuite } from './load-suite.ts';
@@ -136,13 +136,14 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
     let latencyMs: number;
     const outcome: Partial<StoredOutcome> = {};
     if (caller) {
-      const reply = await caller.chat(model.id, messagesFor(item, suite.header.system), signal);
+      const reply = await caller.chat(model.id, messagesFor(item, suite.header.system), signal, evalRequestId(header.runId, model.id, item.id));
       answer = reply.text;
       latencyMs = reply.latencyMs;
       if (reply.error !== undefined) outcome.error = reply.error;
       if (reply.inputTokens !== undefined) outcome.inputTokens = reply.inputTokens;
       if (reply.outputTokens !== undefined) outcome.outputTokens = reply.outputTokens;
       if (reply.answeredBy !== undefined) outcome.answeredBy = reply.answeredBy;
+      if (reply.requestId !== undefined) outcome.requestId = reply.requestId;
     }
     if (needsScorer) context.scorer = await scorerFor(model);
     const scoringStart = performance.now();

@@ -29,7 +29,9 @@ describe('eval runner through the gateway (fake upstream)', { timeout: 60_000 },
 
     assert.deepEqual([run.ran, run.reused, run.aborted], [12, 0, false]);
     assert.equal(upstream.requests.length, 12);
-    // Every request went through the gateway with the run id, temperature 0 and the seed.
+    // The gateway took the request id naming the run, the model and the item (for the ledger).
+    assert.equal(run.outcomes.get('large')![3]!.requestId, `${run.runId}:large:sum`);
+    // Every request went through the gateway with temperature 0 and the seed.
     for (const request of upstream.requests) {
       const body = request.body as { temperature: number; seed: number; model: string };
       assert.equal(body.temperature, 0);
