@@ -28,10 +28,11 @@ export function formatRate(value: number | null | undefined): string {
   return finite(value) ? value.toFixed(1) : '—';
 }
 
-export function formatCost(value: number | null | undefined, currency: string): string {
+/** A cost in the results' currency, which the table's caption names once. */
+export function formatCost(value: number | null | undefined): string {
   if (!finite(value)) return 'unknown';
-  if (value === 0) return `0 ${currency}`;
-  return `${value >= 1 ? value.toFixed(2) : value.toPrecision(3)} ${currency}`;
+  if (value === 0) return '0';
+  return value >= 1 ? value.toFixed(2) : value.toPrecision(3);
 }
 
 export function formatParameters(value: number | undefined): string {
@@ -82,8 +83,8 @@ export function resultRows(results: EvalResults): string[][] {
       formatMs(summary.latencyMs?.p50),
       formatMs(summary.latencyMs?.p95),
       formatRate(summary.tokensPerSecond),
-      row.role === 'baseline' ? '—' : formatCost(finite(costPer1k) ? costPer1k / 1000 : null, results.currency),
-      row.role === 'baseline' ? '—' : formatCost(costPer1k, results.currency),
+      row.role === 'baseline' ? '—' : formatCost(finite(costPer1k) ? costPer1k / 1000 : null),
+      row.role === 'baseline' ? '—' : formatCost(costPer1k),
       formatRatio(summary.qualityPerDollar),
       formatRatio(summary.qualityPerBillionParameters),
       formatParameters(model.parameters),

@@ -8,12 +8,12 @@ import { escapeHtml, groupedBarsSvg, scatterSvg, type ScatterPoint } from './svg
  */
 
 const style = `
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1100px;padding:0 16px;color:#1d2330;background:#fff}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1320px;padding:0 16px;color:#1d2330;background:#fff}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #dde2ea;padding-bottom:4px}
 .meta{color:#5a6475;margin:0 0 12px}.warn{background:#fff4d6;border:1px solid #f0d48a;padding:6px 10px;border-radius:4px}
 table{border-collapse:collapse;margin:6px 0 10px;font-variant-numeric:tabular-nums}
-th,td{padding:4px 10px;border-bottom:1px solid #e7eaf0;text-align:right;white-space:nowrap}
-th:first-child,td:first-child{text-align:left}th{background:#f4f6f9;font-weight:600;cursor:default}
+th,td{padding:4px 7px;border-bottom:1px solid #e7eaf0;text-align:right;white-space:nowrap}
+th:first-child,td:first-child{text-align:left}th{background:#f4f6f9;font-weight:600;cursor:default;white-space:normal;vertical-align:bottom}
 th.sortable{cursor:pointer}tr.best td{background:#eef8ee}tr.baseline td{color:#5a6475;font-style:italic}
 .charts{display:flex;flex-wrap:wrap;gap:16px}.chart{max-width:100%;height:auto;border:1px solid #e7eaf0;border-radius:4px}
 .chart-title{font-weight:600;font-size:13px}.axis-label{font-size:12px;fill:#3a4352}.tick-label,.bar-label{font-size:11px;fill:#5a6475}

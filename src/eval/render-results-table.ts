@@ -5,7 +5,7 @@ import { formatDelta, formatInterval, formatPValue, formatScore, resultRows, res
 /** The terminal view of a run: models side by side, per-domain scores, and pairwise tests. */
 export function renderResultsTable(results: EvalResults): string {
   const direction = results.suite.higherIsBetter ? 'higher is better' : 'lower is better';
-  const out = [`Suite ${results.suite.name}: ${results.suite.items} items, primary metric ${results.suite.primary} (${direction}), run ${results.runId}\n`];
+  const out = [`Suite ${results.suite.name}: ${results.suite.items} items, primary metric ${results.suite.primary} (${direction}), costs in ${results.currency}, run ${results.runId}\n`];
   if (results.missing > 0) out.push(`${results.missing} (model, item) pairs were not answered: the run stopped early. Run the same command again to finish it.\n`);
   out.push(renderTable([...resultsColumns], resultRows(results)));
 

@@ -23,7 +23,7 @@ describe('unbundle eval run / eval list (CLI)', { timeout: 60_000 }, () => {
   it('runs a suite, prints the table, writes results.json and report.html, shows progress on stderr', async () => {
     const result = await cli('--suite', 'suite.jsonl', '--models', 'small,large', '--config', 'portfolio.yaml', '--out', 'out', '--limit', '4', '--concurrency', '2');
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /Suite capitals: 4 items, primary metric exact-match/);
+    assert.match(result.stdout, /Suite capitals: 4 items, primary metric exact-match \(higher is better\), costs in USD/);
     assert.match(result.stdout, /^small\s+0\.500/m);
     // Not a terminal: plain progress lines with an ETA, the last one at 100%.
     assert.match(result.stderr, /capitals 8\/8 100% elapsed \d+:\d\d ETA 0:00\n/);
