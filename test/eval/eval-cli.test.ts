@@ -84,6 +84,19 @@ describe('unbundle eval run / eval list (CLI)', { timeout: 60_000 }, () => {
     assert.match(noSuiteFile.stderr, /cannot read the suite file .*nope\.jsonl: file not found/);
   });
 
+  it('refuses perplexity on a remote model (1) and a model file that cannot be loaded (4)', async () => {
+    const ppl = path.join(dir, 'ppl.jsonl');
+    writeFileSync(ppl, `${JSON.stringify({ suite: { name: 'ppl', metrics: ['perplexity'] } })}\n${JSON.stringify({ input: '-', reference: 'Once upon a time.' })}\n`);
+    const remote = await cli('--suite', 'ppl.jsonl', '--models', 'small', '--config', 'portfolio.yaml', '--out', 'out-ppl');
+    assert.equal(remote.code, 1);
+    assert.match(remote.stderr, /the perplexity metric needs a local GGUF model, and small is not one/);
+    writeFileSync(path.join(dir, 'broken.gguf'), 'not a model');
+    writeFileSync(path.join(dir, 'broken.yaml'), 'models:\n  - id: broken\n    backend: llamacpp\n    path: broken.gguf\n    threads: 1\n');
+    const broken = await cli('--suite', 'ppl.jsonl', '--models', 'broken', '--config', 'broken.yaml', '--out', 'out-broken');
+    assert.equal(broken.code, 4, broken.stderr);
+    assert.match(broken.stderr, /cannot load .*broken\.gguf for perplexity/);
+  });
+
   it('runs a public data set through its loader (LOADER:PATH)', async () => {
     const gsm = path.join(dir, 'gsm.jsonl');
     writeFileSync(gsm, `${JSON.stringify({ question: 'What is 2+2?', answer: 'Add them.\n#### 4' })}\n${JSON.stringify({ question: 'What is 1+1?', answer: '#### 2' })}\n`);
