@@ -1,4 +1,4 @@
-/** The evaluation harness's public surface: suites, loaders, metrics, statistics. */
+/** The evaluation harness's public surface: suites, loaders, metrics, statistics, the runner, reports and publishing. */
 export * from './suite-schema.ts';
 export { loadSuite, parseSuiteJsonl, validateSuite, readJsonLines, suiteToJsonl, type LoadedSuite, type LoadSuiteOptions, type ItemLine } from './load-suite.ts';
 export type { SuiteIssue } from './suite-issues.ts';
@@ -16,3 +16,13 @@ export * from './statistics.ts';
 export * from './summarize-model.ts';
 export * from './compare-models.ts';
 export { majorityBaseline, majorityBaselineId } from './majority-baseline.ts';
+export { pairedBootstrap, mcnemarTest, isBinary, type PairedBootstrapResult, type McNemarResult } from './paired-tests.ts';
+export { runEval, needsGeneration, itemFingerprint, type EvalModel, type RunEvalOptions, type RunEvalResult } from './run-eval.ts';
+export { readOutcomeLog, type StoredOutcome } from './outcome-log.ts';
+export { GatewayCaller, messagesFor, type GatewayAnswer } from './gateway-caller.ts';
+export { evaluatePortfolio, pickModels, type EvaluatePortfolioOptions, type EvaluatePortfolioResult } from './evaluate-portfolio.ts';
+export { buildEvalResults, evalResultsFormat, type EvalResults, type EvalModelInfo, type PairwiseComparison } from './eval-results.ts';
+export { renderResultsTable } from './render-results-table.ts';
+export { renderReportHtml } from './render-report-html.ts';
+export { publishQuality, qualityTable, type PublishPlan, type QualityChange } from './publish-quality.ts';
+export { openSuite, suiteLoaders, suiteLoaderNames } from './suite-sources.ts';
