@@ -2,6 +2,7 @@ import { openServerLedger } from '../ledger/open-server-ledger.ts';
 import { createLogger } from '../logger.ts';
 import { ModelRegistry } from '../portfolio/model-registry.ts';
 import { resolvePortfolio } from '../portfolio/resolve-portfolio.ts';
+import { applyPromotions, PromotionBook } from '../tune/registry/promote-adapter.ts';
 import { Gateway } from '../server/gateway.ts';
 import { intFlag, parseCommandArgs, type Command } from './command.ts';
 
@@ -32,6 +33,10 @@ Options:
     const { portfolio, source } = await resolvePortfolio({ configPath: values.config, env: io.env, cwd: io.cwd, stderr: io.stderr, download: true });
     const logger = createLogger(portfolio.server.logLevel);
     const models = await ModelRegistry.create(portfolio, io.env);
+    // Adapters promoted through the admin API stay promoted across restarts (docs/tune.md).
+    for (const record of await applyPromotions(models, PromotionBook.at(io.env, io.cwd))) {
+      io.stderr.write(`promotion re-applied: ${record.model} serves ${record.adapter ?? 'its base model'} (${PromotionBook.at(io.env, io.cwd).file})\n`);
+    }
     const ledger = await openServerLedger(portfolio, { env: io.env, cwd: io.cwd, warn: (message) => logger.warn(message) });
     const gateway = new Gateway({ portfolio, models, logger, ledger, env: io.env, cwd: io.cwd });
     if (values.warm) await models.warmAll();

@@ -83,14 +83,17 @@ export class ModelRegistry {
       await backend.close().catch(() => undefined);
       throw error;
     }
-    this.entries.set(id, { config, backend });
+    // In place: the executor's per-model state (breaker, latency) holds this entry object.
+    const previous = { config: current.config, backend: current.backend };
+    current.config = config;
+    current.backend = backend;
     if (options.rememberPrevious ?? true) {
       const list = this.history.get(id) ?? [];
-      list.push(current.config);
+      list.push(previous.config);
       this.history.set(id, list);
     }
-    void drainThenClose(current.backend, options.drainMs ?? 60_000);
-    return { previous: current.config };
+    void drainThenClose(previous.backend, options.drainMs ?? 60_000);
+    return { previous: previous.config };
   }
 
   /** The config `id` served before its last replacement, if any. */

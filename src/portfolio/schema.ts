@@ -4,6 +4,7 @@ import { authSchema, tenantIssues, tenantsSchema } from '../access/access-schema
 import { costConfigIssues, ledgerSchema, modelCostFields } from '../ledger/cost-schema.ts';
 import { openaiCompatibleProviderNames, withProviderPreset } from './provider-presets.ts';
 import { policySchema } from '../policy/policy-schema.ts';
+import { captureSchema } from '../tune/capture/capture-schema.ts';
 import { modelRouteFields, routerSchema, routingConfigIssues } from '../router/routing-schema.ts';
 
 /**
@@ -156,6 +157,8 @@ export const portfolioSchema = z
     policy: policySchema.optional(),
     /** `model: "auto"` and virtual models (docs/routing.md). */
     router: routerSchema.optional(),
+    /** Opt-in capture of traffic as fine-tuning data (docs/tune.md). */
+    capture: captureSchema,
   })
   .superRefine((portfolio, ctx) => {
     for (const issue of tenantIssues(portfolio.tenants)) ctx.addIssue({ code: 'custom', ...issue });

@@ -9,6 +9,10 @@ import type { Logger } from '../logger.ts';
 import type { AuditSink } from '../policy/audit-sink.ts';
 import { auditFilePath, JsonlAuditSink } from '../policy/jsonl-audit-sink.ts';
 import { createPolicyEngine, type PolicyEngine } from '../policy/policy-engine.ts';
+import { createScanner } from '../policy/create-scanner.ts';
+import { scannerOptionsFromConfig } from '../policy/scanner-config.ts';
+import { TrafficCapture } from '../tune/capture/traffic-capture.ts';
+import path from 'node:path';
 import type { ModelRegistry } from '../portfolio/model-registry.ts';
 import type { Portfolio } from '../portfolio/schema.ts';
 import { loadRouting } from '../router/load-routing.ts';
@@ -57,6 +61,8 @@ export class Gateway {
   readonly routing: RoutingTable | undefined;
   /** Per-model latency the router breaks ties with; kept only when routing is configured. */
   readonly latency: LatencyTracker | undefined;
+  /** Traffic capture for fine-tuning data; undefined unless `capture.enabled` (docs/tune.md). */
+  readonly capture: TrafficCapture | undefined;
   private readonly inFlight = new Set<RequestContext>();
   private draining = false;
   private readonly attemptFailures: Counter;
@@ -69,6 +75,14 @@ export class Gateway {
     this.ledger = options.ledger;
     this.routing = options.routing ?? loadRouting(options.portfolio);
     this.latency = this.routing ? new LatencyTracker() : undefined;
+    const capture = options.portfolio.capture;
+    if (capture.enabled) {
+      const env = options.env ?? process.env;
+      const dir = path.resolve(options.cwd ?? process.cwd(), capture.dir ?? path.join(env.UNBUNDLE_DATA_DIR || options.portfolio.ledger.dataDir || '.unbundle', 'capture'));
+      // Scrubbed with the policy's detectors when a policy configures them, else the defaults.
+      const scanner = createScanner(options.portfolio.policy ? scannerOptionsFromConfig(options.portfolio.policy.detectors, 'portfolio.yaml') : {});
+      this.capture = new TrafficCapture(capture, dir, scanner, Math.random, (error) => options.logger.warn({ err: error.message, dir }, 'traffic capture: write failed'));
+    }
     const { policy } = options.portfolio;
     if (policy !== undefined) {
       this.policy = createPolicyEngine(policy, (id) => options.models.get(id)?.config.zone);
@@ -143,6 +157,7 @@ export class Gateway {
     if (this.ledger && this.ledger.writer.stats().storeHealthy) await this.ledger.flush(Math.max(1_000, graceMs));
     await this.access.close();
     await this.audit?.close();
+    await this.capture?.flush();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -6,6 +6,7 @@ import type { Plan } from '../router/plan.ts';
 import type { RequestContext } from './request-context.ts';
 import { sendJson, startEventStream, writeChunk } from './respond.ts';
 import type { WireFormat } from './wire-format.ts';
+import type { TrafficCapture } from '../tune/capture/traffic-capture.ts';
 
 export interface GenerationCall {
   plan: Plan;
@@ -20,6 +21,8 @@ export interface GenerationCall {
   firstTokenMs?: number;
   /** The policy's per-attempt hook, when a policy is configured. */
   guard?: AttemptGuard;
+  /** Traffic capture for fine-tuning data, when `capture.enabled` (docs/tune.md). */
+  capture?: TrafficCapture;
 }
 
 function planHeaders(plan: Plan, modelId: string, attempts: number): Record<string, string> {
@@ -54,6 +57,7 @@ export async function handleGeneration(ctx: RequestContext, executor: Pick<Execu
     const body = wire.encodeResult(responseId, plan.requested, created, result);
     if (ctx.ledger) await ctx.ledger.seal();
     sendJson(ctx.res, 200, body, planHeaders(plan, modelId, attempts));
+    if (call.capture?.wants(modelId, plan.requested, ctx.tenantId)) call.capture.record({ model: modelId, requested: plan.requested, tenantId: ctx.tenantId, request, answer: result.text });
     return;
   }
 
@@ -64,6 +68,8 @@ export async function handleGeneration(ctx: RequestContext, executor: Pick<Execu
   ctx.attempts = execution.attempts;
   const encoder = wire.streamEncoder(responseId, plan.requested, created, call.includeUsage);
   const { res } = ctx;
+  // The answer's text is kept only when this exchange will be captured.
+  let captured: string | undefined = call.capture?.wants(execution.modelId, plan.requested, ctx.tenantId) ? '' : undefined;
   try {
     startEventStream(res, planHeaders(plan, execution.modelId, execution.attempts));
     await writeChunk(res, encoder.start());
@@ -71,6 +77,7 @@ export async function handleGeneration(ctx: RequestContext, executor: Pick<Execu
     for (;;) {
       if (part.type === 'text-delta' && ctx.ttftMs === undefined) ctx.ttftMs = performance.now() - ctx.start;
       if (part.type === 'usage') ctx.usage = part.usage;
+      if (captured !== undefined && part.type === 'text-delta') captured += part.text;
       await writeChunk(res, encoder.encode(part));
       if (part.type === 'finish') break;
       const next = await execution.parts.next();
@@ -80,7 +87,9 @@ export async function handleGeneration(ctx: RequestContext, executor: Pick<Execu
     if (ctx.ledger) await ctx.ledger.seal();
     await writeChunk(res, encoder.done());
     res.end();
+    if (captured !== undefined) call.capture!.record({ model: execution.modelId, requested: plan.requested, tenantId: ctx.tenantId, request, answer: captured });
   } catch (thrown) {
+    captured = undefined;
     const error = toUnbundleError(thrown);
     ctx.error = error;
     if (!res.writableEnded && !res.destroyed) {

@@ -149,6 +149,7 @@ async function generate(
     const call: GenerationCall = { plan, request: parsed.request, stream: parsed.stream, includeUsage, timeoutMs, wire };
     if (parsed.stream && ctx.req.headers['x-unbundle-ttft-ms'] !== undefined) call.firstTokenMs = timeoutFor(ctx, 0, 'x-unbundle-ttft-ms');
     if (policy) call.guard = policy;
+    if (gateway.capture) call.capture = gateway.capture;
     if (tenant) await gateway.auth!.admit(ctx, tenant, plan, parsed.request);
     const admitted = ctx.ledger?.admit(plan, parsed.request);
     if (admitted) await admitted;

@@ -1,3 +1,4 @@
+import { adapterAdminRoutes } from './adapter-admin-routes.ts';
 import type { AdminRoute } from './admin-route.ts';
 import { configAdminRoutes } from './config-admin-routes.ts';
 import { costRoutes } from './cost-routes.ts';
@@ -14,4 +15,5 @@ export const adminRoutes: AdminRoute[] = [
   ...tenantAdminRoutes,
   ...configAdminRoutes,
   ...costRoutes,
+  ...adapterAdminRoutes,
 ];
