@@ -79,6 +79,7 @@ Options:
     try {
       const { results, run, resultsFile, reportFile } = await evaluatePortfolio({
         portfolio,
+        cwd: io.cwd,
         suite,
         modelIds,
         outDir,

@@ -7,6 +7,7 @@ import { CostBook } from '../ledger/cost-book.ts';
 import { createLogger } from '../logger.ts';
 import { ModelRegistry } from '../portfolio/model-registry.ts';
 import type { ModelConfig, Portfolio } from '../portfolio/schema.ts';
+import { openServerLedger } from '../ledger/open-server-ledger.ts';
 import { Gateway } from '../server/gateway.ts';
 import { describeEvalModel } from './eval-model-info.ts';
 import { buildEvalResults, type EvalResults } from './eval-results.ts';
@@ -38,6 +39,8 @@ export interface EvaluatePortfolioOptions {
   /** CPU threads for perplexity scoring (default: the model's `threads`, else 1). */
   scorerThreads?: number;
   env?: NodeJS.ProcessEnv;
+  /** Where a relative UNBUNDLE_DATA_DIR (the ledger) is resolved; default process.cwd(). */
+  cwd?: string;
   /** Where the in-process gateway logs warnings (default: nowhere). */
   logStream?: NodeJS.WritableStream;
   onProgress?: (done: number, total: number) => void;
@@ -92,7 +95,12 @@ export async function evaluatePortfolio(options: EvaluatePortfolioOptions): Prom
   const costBook = new CostBook(portfolio.models, portfolio.ledger);
   const models: EvalModel[] = configs.map((config) => (config.backend === 'llamacpp' ? { id: config.id, ggufPath: config.path } : { id: config.id }));
   const registry = await ModelRegistry.create(portfolio, options.env ?? process.env);
-  const gateway = new Gateway({ portfolio, models: registry, logger: createLogger('warn', options.logStream ?? devNull()) });
+  const logger = createLogger('warn', options.logStream ?? devNull());
+  const env = options.env ?? process.env;
+  // Eval traffic goes through the gateway's own pipeline, ledger included: each item's row carries
+  // its `x-request-id` (run:model:item) as the client request id.
+  const ledger = await openServerLedger(portfolio, { env, cwd: options.cwd ?? process.cwd(), warn: (message) => logger.warn(message) });
+  const gateway = new Gateway({ portfolio, models: registry, logger, ledger, env });
   const runId = newRunId();
   let judgeCaller: GatewayCaller | undefined;
   let run: RunEvalResult;
@@ -143,6 +151,7 @@ export async function evaluatePortfolio(options: EvaluatePortfolioOptions): Prom
   } finally {
     await judgeCaller?.close();
     await gateway.shutdown(1_000);
+    await ledger?.close();
     await registry.close();
   }
 
