@@ -1,6 +1,8 @@
 import { createLogger } from '../logger.ts';
 import { ModelRegistry } from '../portfolio/model-registry.ts';
 import { resolvePortfolio } from '../portfolio/resolve-portfolio.ts';
+import { isLoopbackHost } from '../server/admin/dashboard-auth.ts';
+import { dashboardOptionsFromEnv } from '../server/admin/dashboard-options.ts';
 import { Gateway } from '../server/gateway.ts';
 import { intFlag, parseCommandArgs, type Command } from './command.ts';
 
@@ -29,12 +31,16 @@ Options:
     const { portfolio, source } = await resolvePortfolio({ configPath: values.config, env: io.env, cwd: io.cwd, stderr: io.stderr, download: true });
     const logger = createLogger(portfolio.server.logLevel);
     const models = await ModelRegistry.create(portfolio, io.env);
-    const gateway = new Gateway({ portfolio, models, logger });
+    const dashboard = dashboardOptionsFromEnv(io.env, io.cwd);
+    const gateway = new Gateway({ portfolio, models, logger, dashboard });
     if (values.warm) await models.warmAll();
     const address = await gateway.listen(port ?? portfolio.server.port, values.host ?? portfolio.server.host);
     io.stderr.write(`unbundle serving ${models.ids().length} model(s) from ${source}\n`);
     for (const { config } of models.list()) io.stderr.write(`  - ${config.id} (${config.backend}, zone ${config.zone})\n`);
     io.stderr.write(`listening on ${address.url}  (OpenAI base URL: ${address.url}/v1)\n`);
+    if (dashboard.adminKey !== undefined) io.stderr.write(`dashboard: ${address.url}/dashboard  (log in with UNBUNDLE_ADMIN_KEY)\n`);
+    else if (isLoopbackHost(address.host)) io.stderr.write(`dashboard: ${address.url}/dashboard\n`);
+    else io.stderr.write(`warning: bound to ${address.host} without UNBUNDLE_ADMIN_KEY: the dashboard and /admin/* refuse every request; set UNBUNDLE_ADMIN_KEY to use them\n`);
     logger.info({ url: address.url, models: models.ids(), source }, 'listening');
 
     await new Promise<void>((resolve) => {

@@ -5,6 +5,7 @@ import { Executor } from '../executor/executor.ts';
 import type { Logger } from '../logger.ts';
 import type { ModelRegistry } from '../portfolio/model-registry.ts';
 import type { Portfolio } from '../portfolio/schema.ts';
+import type { DashboardOptions } from './admin/dashboard-options.ts';
 import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.ts';
 import { routeRequest } from './route-request.ts';
 import { createRequestContext, type RequestContext } from './request-context.ts';
@@ -14,6 +15,8 @@ export interface GatewayOptions {
   portfolio: Portfolio;
   models: ModelRegistry;
   logger: Logger;
+  /** Dashboard sources and admin key; default: from the environment (UNBUNDLE_ADMIN_KEY, ...). */
+  dashboard?: DashboardOptions;
 }
 
 /**
@@ -51,6 +54,11 @@ export class Gateway {
     const address = this.server.address() as AddressInfo;
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return { host: address.address, port: address.port, url: `http://${shownHost}:${address.port}` };
+  }
+
+  /** Requests being handled right now (the dashboard's in-flight figure). */
+  inFlightCount(): number {
+    return this.inFlight.size;
   }
 
   /** Stops accepting, lets in-flight requests finish up to `graceMs`, then cancels the rest. */

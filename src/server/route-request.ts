@@ -1,6 +1,7 @@
 import { UnbundleError } from '../errors.ts';
 import { chooseRoute } from '../router/choose-route.ts';
 import type { Gateway } from './gateway.ts';
+import { handleAdminDashboard } from './admin/dashboard-routes.ts';
 import { anthropicMessagesWire } from './anthropic/encode-anthropic.ts';
 import { parseMessagesBody } from './anthropic/parse-messages-request.ts';
 import { handleGeneration } from './handle-generation.ts';
@@ -11,6 +12,7 @@ import { parseEmbeddingBody } from './openai/parse-embedding-request.ts';
 import { readJsonBody } from './read-json-body.ts';
 import type { RequestContext } from './request-context.ts';
 import { sendJson } from './respond.ts';
+import { serveDashboardAsset } from './dashboard-assets.ts';
 import { healthBody, modelsBody } from './status-bodies.ts';
 
 const postRoutes = new Set(['/v1/chat/completions', '/v1/completions', '/v1/embeddings', '/v1/messages']);
@@ -77,9 +79,13 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
     return;
   }
 
+  // The dashboard and its JSON, after the API routes so they cost the API nothing.
+  if (path.startsWith('/admin/dashboard/')) return handleAdminDashboard(ctx, path.slice('/admin/dashboard/'.length), gateway);
+  if (path === '/dashboard' || path.startsWith('/dashboard/')) return serveDashboardAsset(ctx, path, gateway.options.dashboard?.assetsDir);
+
   if (postRoutes.has(path) || getRoutes.has(path)) {
     ctx.res.setHeader('allow', postRoutes.has(path) ? 'POST' : 'GET, HEAD');
     throw new UnbundleError('UNBUNDLE_E_METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}; use ${postRoutes.has(path) ? 'POST' : 'GET'}.`);
   }
-  throw new UnbundleError('UNBUNDLE_E_NOT_FOUND', `No route ${method} ${path}. Endpoints: POST /v1/chat/completions, POST /v1/completions, POST /v1/embeddings, POST /v1/messages, GET /v1/models, GET /health, GET /metrics.`);
+  throw new UnbundleError('UNBUNDLE_E_NOT_FOUND', `No route ${method} ${path}. Endpoints: POST /v1/chat/completions, POST /v1/completions, POST /v1/embeddings, POST /v1/messages, GET /v1/models, GET /health, GET /metrics, GET /dashboard.`);
 }
