@@ -24,6 +24,8 @@ export interface ChartProps {
   formatY?: (value: number) => string;
   formatX?: (value: number) => string;
   testId?: string;
+  /** Fix the x axis to start here (e.g. the start of the selected time range) instead of the first point. */
+  xMin?: number;
 }
 
 function cssVar(name: string): string {
@@ -35,10 +37,18 @@ function color(value: string): string {
   return value.startsWith('var(') ? cssVar(value.slice(4, -1)) : value;
 }
 
+function xRange(start: number | undefined, min: number | null, max: number | null): uPlot.Range.MinMax {
+  if (start === undefined) return [min, max];
+  const hi = max ?? start + 1;
+  return [Math.min(start, min ?? start), Math.max(hi, start + 1)];
+}
+
 /** A uPlot chart with labelled axes (units in the labels) that follows its container's width. */
 export function LineChart(props: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  const xMin = useRef(props.xMin);
+  xMin.current = props.xMin;
   const shape = `${props.series.map((s) => s.label).join('|')}:${props.xLabel}:${props.yLabel}:${props.time ? 1 : 0}`;
 
   useEffect(() => {
@@ -48,7 +58,7 @@ export function LineChart(props: ChartProps) {
     const opts: uPlot.Options = {
       width: Math.max(240, target.clientWidth),
       height: props.height ?? 220,
-      scales: { x: { time: props.time ?? false } },
+      scales: { x: { time: props.time ?? false, range: (_u, min, max) => xRange(xMin.current, min, max) } },
       legend: { live: true },
       cursor: { points: { size: 6 } },
       axes: [

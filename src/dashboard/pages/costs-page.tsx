@@ -62,7 +62,7 @@ function BreakevenPanel() {
             <strong>{answer.model}</strong> vs <strong>{answer.vs}</strong>: {answer.result.verdict}.
           </p>
           <p class="muted small">
-            {answer.measured ? 'Traffic shape measured live on this gateway' : 'Traffic shape as entered'}: {rate(answer.traffic.computeSecondsPerRequest, 4)} s, {rate(answer.traffic.inputTokensPerRequest, 0)} input and {rate(answer.traffic.outputTokensPerRequest, 0)} output tokens per request. API: {money(answer.result.apiCostPerRequest, answer.currency)} per request; self-hosted base {money(answer.result.selfHostedMonthlyBase, answer.currency)} per month; capacity {count(answer.result.capacityRequestsPerMonth)} requests/month.
+            {answer.measured ? 'Traffic shape measured live on this gateway (request time stands in for compute time until the ledger is wired)' : 'Traffic shape as entered'}: {rate(answer.traffic.computeSecondsPerRequest, 4)} s, {rate(answer.traffic.inputTokensPerRequest, 0)} input and {rate(answer.traffic.outputTokensPerRequest, 0)} output tokens per request. API: {money(answer.result.apiCostPerRequest, answer.currency)} per request; self-hosted base {money(answer.result.selfHostedMonthlyBase, answer.currency)} per month; capacity {count(answer.result.capacityRequestsPerMonth)} requests/month.
             {answer.result.utilisationAtBreakeven !== undefined ? ` Utilisation at break-even: ${percent(answer.result.utilisationAtBreakeven)}.` : ''}
           </p>
           <LineChart

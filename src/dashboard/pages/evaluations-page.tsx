@@ -55,14 +55,20 @@ export function EvaluationsPage() {
         <LineChart
           testId="chart-pareto"
           title="Quality vs cost (Pareto front joined)"
-          xLabel="cost per request"
+          xLabel="cost per request (as in the results)"
           yLabel="score"
+          formatX={(v) => (v === 0 ? '0' : Math.abs(v) < 0.001 ? v.toExponential(1) : String(Number(v.toPrecision(3))))}
           series={[
             { label: 'models', color: 'var(--accent)', pointsOnly: true },
             { label: 'Pareto front', color: 'var(--warn)', spanGaps: true },
           ]}
           data={[costed.map((p) => p.cost), costed.map((p) => p.score), costed.map((p, i) => (front.has(i) ? p.score : null))]}
         />
+      ) : null}
+      {costed.length > 0 ? (
+        <p class="small" data-testid="pareto-models">
+          On the Pareto front (no other model is both cheaper and better): {costed.filter((_, i) => front.has(i)).map((p) => p.label).join(', ')}.
+        </p>
       ) : (
         <p class="muted small">The quality-vs-cost scatter needs a costPerRequest per model in the results.</p>
       )}

@@ -58,6 +58,7 @@ export function OverviewPage({ onAuth }: { onAuth: () => void }) {
     );
   }, [range]);
 
+  const xMin = (samples.at(-1)?.t ?? Date.now()) / 1000 - range;
   const data = useMemo(() => {
     const xs = samples.map((s) => s.t / 1000);
     return {
@@ -104,10 +105,11 @@ export function OverviewPage({ onAuth }: { onAuth: () => void }) {
       </div>
 
       <div class="grid-2">
-        <LineChart testId="chart-rps" title="Requests per second" xLabel="time" yLabel="requests / s" time series={[{ label: 'requests/s', color: 'var(--accent)' }]} data={data.rps} />
+        <LineChart testId="chart-rps" title="Requests per second" xMin={xMin} xLabel="time" yLabel="requests / s" time series={[{ label: 'requests/s', color: 'var(--accent)' }]} data={data.rps} />
         <LineChart
           testId="chart-latency"
           title="Latency percentiles"
+          xMin={xMin}
           xLabel="time"
           yLabel="milliseconds"
           time
