@@ -148,10 +148,18 @@ export interface AdapterMeta {
   notes?: string;
 }
 
+export interface PromotionRecord {
+  model: string;
+  adapter: string | null;
+  at: string;
+}
+
 export interface Adapters {
   dir: string;
   adapters: AdapterMeta[];
-  promotions: Record<string, Array<{ model: string; adapter: string | null; at: string }>>;
+  promotions: Record<string, PromotionRecord[]>;
+  /** Local models adapters can be promoted onto, with what they serve now. */
+  localModels: Array<{ id: string; base: string; serving: string | null }>;
 }
 
 export interface ChatAnswer {
@@ -206,6 +214,15 @@ export function getBreakeven(query: { model?: string; vs?: string; seconds?: str
 
 export function explainRoute(prompt: string, model: string): Promise<RouteExplanation> {
   return admin('route-explain', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt, model }) });
+}
+
+/** Swaps the adapter a local model serves (no restart); the server checks the adapter's base model. */
+export function promoteAdapter(model: string, adapter: string): Promise<{ action: string; record: PromotionRecord }> {
+  return admin('promote', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, adapter }) });
+}
+
+export function rollbackAdapter(model: string): Promise<{ action: string; record: PromotionRecord }> {
+  return admin('rollback', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model }) });
 }
 
 /** Not in this build: these resolve to the honest "unavailable" state; wire them here later. */

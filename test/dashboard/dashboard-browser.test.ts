@@ -184,7 +184,19 @@ describe('dashboard in headless Chromium', { timeout: 180_000 }, () => {
     await visit('specialists', 'Specialists');
     await page.waitForSelector('[data-testid="adapters-table"] td:has-text("story-style@1")');
     assert.match((await page.textContent('[data-testid="adapters-table"]'))!, /accuracy 0\.43/);
+    // Promote the adapter onto the running local model, then roll it back: no restart.
+    await page.selectOption('[data-testid="promote-model"]', 'stories');
+    await page.selectOption('[data-testid="promote-adapter"]', 'story-style@1');
+    await page.click('[data-testid="promote-button"]');
+    await page.waitForSelector('[data-testid="promote-message"]:has-text("stories now serves story-style@1")', { timeout: 60_000 });
+    await page.waitForSelector('[data-testid="promotions-table"] td strong:text-is("story-style@1")');
+    assert.match(started.gateway.options.models.get('stories')!.config.backend === 'llamacpp' ? String((started.gateway.options.models.get('stories')!.config as { lora?: string }).lora) : '', /story-style[\\/]v1[\\/]adapter\.gguf$/);
+    const answer = await client.chat.completions.create({ model: 'stories', messages: [{ role: 'user', content: 'Once' }], max_tokens: 4, temperature: 0 });
+    assert.ok(answer.choices[0]!.message.content !== null);
     await page.screenshot({ path: path.join(shots, '7-specialists.png'), fullPage: true });
+    await page.click('[data-testid="rollback-button"]');
+    await page.waitForSelector('[data-testid="promote-message"]:has-text("stories now serves the base model")', { timeout: 60_000 });
+    assert.equal((started.gateway.options.models.get('stories')!.config as { lora?: string }).lora, undefined);
   });
 
   it('works in a narrow window, in the dark theme, from the keyboard', async () => {

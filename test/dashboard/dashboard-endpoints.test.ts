@@ -188,11 +188,27 @@ describe('dashboard endpoints (/admin/dashboard/*) and assets (/dashboard)', { t
     assert.equal(body.classifier.prediction.domain, 'code');
     assert.ok(body.classifier.for.length > 0);
     assert.deepEqual(started.gateway.options.models.list().map((e) => (e.backend as ScriptedBackend).calls.length), calls);
-    const auto = (await (await fetch(`${started.url}/admin/dashboard/route-explain`, { method: 'POST', headers: auth, body: JSON.stringify({ prompt: 'x' }) })).json()) as { plan: { error?: string } };
+    const json = { ...auth, 'content-type': 'application/json' };
+    const auto = (await (await fetch(`${started.url}/admin/dashboard/route-explain`, { method: 'POST', headers: json, body: JSON.stringify({ prompt: 'x' }) })).json()) as { plan: { error?: string } };
     assert.match(auto.plan.error!, /auto/);
-    const empty = await fetch(`${started.url}/admin/dashboard/route-explain`, { method: 'POST', headers: auth, body: '{}' });
+    const empty = await fetch(`${started.url}/admin/dashboard/route-explain`, { method: 'POST', headers: json, body: '{}' });
     assert.equal(empty.status, 400);
     await empty.arrayBuffer();
+  });
+
+  it('takes actions only as same-origin JSON (no cross-site form posts), and names bad input', async () => {
+    const form = await fetch(`${started.url}/admin/dashboard/rollback`, { method: 'POST', headers: { ...auth, 'content-type': 'text/plain' }, body: '{"model":"local-small"}' });
+    assert.equal(form.status, 403);
+    assert.match(((await form.json()) as { error: { message: string } }).error.message, /application\/json/);
+    const crossSite = await fetch(`${started.url}/admin/dashboard/rollback`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' }, body: '{"model":"local-small"}' });
+    assert.equal(crossSite.status, 403);
+    await crossSite.arrayBuffer();
+    const notLocal = await fetch(`${started.url}/admin/dashboard/promote`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', adapter: 'support@1' }) });
+    assert.equal(notLocal.status, 400);
+    assert.match(((await notLocal.json()) as { error: { message: string } }).error.message, /llamacpp/);
+    const missing = await fetch(`${started.url}/admin/dashboard/promote`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'local-small' }) });
+    assert.equal(missing.status, 400);
+    assert.match(((await missing.json()) as { error: { message: string } }).error.message, /name@version/);
   });
 
   it('reads eval results and the adapter registry with its promotions', async () => {

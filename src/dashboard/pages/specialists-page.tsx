@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { getAdapters, type AdapterMeta, type Adapters } from '../api.ts';
+import { getAdapters, promoteAdapter, rollbackAdapter, type AdapterMeta, type Adapters } from '../api.ts';
 import { DataTable, type Column } from '../components/data-table.tsx';
 import { EmptyState, ErrorState } from '../components/empty-state.tsx';
 import { bytes, count, rate } from '../format.ts';
@@ -15,10 +15,72 @@ const columns: Column<AdapterMeta>[] = [
   { key: 'size', label: 'Size', value: (a) => a.bytes, numeric: true, render: (a) => bytes(a.bytes) },
 ];
 
+/** Promote a registered adapter onto a local model, or roll the last promotion back. */
+function PromotePanel({ data, onChanged }: { data: Adapters; onChanged: () => void }) {
+  const refs = data.adapters.map((a) => `${a.name}@${a.version}`);
+  const [model, setModel] = useState(data.localModels[0]?.id ?? '');
+  const [adapter, setAdapter] = useState(refs.at(-1) ?? '');
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  if (data.localModels.length === 0) return <EmptyState title="No local model to promote onto.">Adapters are served by llamacpp models; add one to the portfolio.</EmptyState>;
+  const act = async (action: 'promote' | 'rollback') => {
+    setBusy(true);
+    setMessage(null);
+    try {
+      const { record } = action === 'promote' ? await promoteAdapter(model, adapter) : await rollbackAdapter(model);
+      setMessage({ ok: true, text: `${model} now serves ${record.adapter ?? 'the base model (no adapter)'}.` });
+      onChanged();
+    } catch (error) {
+      setMessage({ ok: false, text: (error as Error).message });
+    } finally {
+      setBusy(false);
+    }
+  };
+  const history = data.promotions[model] ?? [];
+  return (
+    <div class="card" data-testid="promote-panel">
+      <h2>Promote or roll back</h2>
+      <div class="form-row">
+        <label>
+          Local model
+          <select value={model} onChange={(e) => setModel((e.target as HTMLSelectElement).value)} data-testid="promote-model">
+            {data.localModels.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.id} ({m.serving ?? 'no adapter'})
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Adapter
+          <select value={adapter} onChange={(e) => setAdapter((e.target as HTMLSelectElement).value)} data-testid="promote-adapter">
+            {refs.map((ref) => (
+              <option key={ref}>{ref}</option>
+            ))}
+          </select>
+        </label>
+        <button type="button" class="primary" disabled={busy || !adapter} onClick={() => void act('promote')} data-testid="promote-button">
+          Promote
+        </button>
+        <button type="button" disabled={busy || history.length < 2} onClick={() => void act('rollback')} data-testid="rollback-button">
+          Roll back
+        </button>
+      </div>
+      {busy ? <p class="muted small">Loading the model with the new adapter; the current one keeps serving meanwhile…</p> : null}
+      {message ? (
+        <p class={message.ok ? 'small' : 'error-text'} role="status" data-testid="promote-message">
+          {message.text}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
 export function SpecialistsPage() {
   const [data, setData] = useState<Adapters | null>(null);
   const [error, setError] = useState<unknown>(null);
-  useEffect(() => void getAdapters().then(setData, setError), []);
+  const load = () => getAdapters().then(setData, setError);
+  useEffect(() => void load(), []);
   if (error) return <ErrorState error={error} />;
   if (!data) return <p class="muted">Loading…</p>;
   const promoted = Object.entries(data.promotions);
@@ -35,6 +97,7 @@ export function SpecialistsPage() {
           <DataTable rows={data.adapters} columns={columns} caption="Adapters" rowKey={(a) => `${a.name}@${a.version}`} />
         </div>
       )}
+      {data.adapters.length > 0 ? <PromotePanel data={data} onChanged={() => void load()} /> : null}
       <h2>Promotions</h2>
       {promoted.length === 0 ? (
         <EmptyState title="Nothing promoted yet.">Every local model serves the adapter its config names.</EmptyState>
@@ -66,7 +129,7 @@ export function SpecialistsPage() {
           </tbody>
         </table>
       )}
-      <p class="muted small">Promoting and rolling back swap the adapter a running local model serves; they are admin actions that arrive with the admin API, not in this read-only view.</p>
+      <p class="muted small">Promoting swaps the adapter a running local model serves without a restart (the adapter must have been trained on that model's base file); each promotion is recorded in promotions.json in the data folder.</p>
     </section>
   );
 }

@@ -5,7 +5,7 @@ import { breakeven, selfHostedMonthlyCost } from '../../ledger/cost-breakeven.ts
 import { loadRouter, type RouterClassifier } from '../../router/classifier/router-file.ts';
 import { chooseRoute } from '../../router/choose-route.ts';
 import { AdapterRegistry } from '../../tune/registry/adapter-registry.ts';
-import { PromotionBook } from '../../tune/registry/promote-adapter.ts';
+import { PromotionBook, promoteAdapter, rollbackAdapter } from '../../tune/registry/promote-adapter.ts';
 import type { Gateway } from '../gateway.ts';
 import { readJsonBody } from '../read-json-body.ts';
 import type { RequestContext } from '../request-context.ts';
@@ -16,8 +16,8 @@ import { dashboardOptionsFromEnv, type DashboardOptions } from './dashboard-opti
 import { TrafficSampler } from './traffic-sampler.ts';
 
 /**
- * Read-only JSON for the dashboard under /admin/dashboard/*, behind the admin key. Everything is
- * computed on request from the running gateway; the traffic sampler starts with the first call,
+ * JSON for the dashboard under /admin/dashboard/*, behind the admin key: read-only views computed
+ * on request from the running gateway, plus adapter promote/rollback; the traffic sampler starts with the first call,
  * so a gateway nobody watches does no dashboard work at all.
  */
 
@@ -149,10 +149,45 @@ async function routeExplain(gateway: Gateway, state: DashboardState, ctx: Reques
   return { plan, classifier: { available: true, file: path.basename(file), threshold: classifier.threshold, ...classifier.explain(body.prompt, 8) } };
 }
 
-function adapters(state: DashboardState): object {
-  const registry = new AdapterRegistry(path.join(state.options.dataDir, 'adapters'));
-  const book = new PromotionBook(path.join(state.options.dataDir, 'promotions.json'));
-  return { dir: registry.dir, adapters: registry.list(), promotions: book.read().models };
+function registries(state: DashboardState): { adapters: AdapterRegistry; book: PromotionBook } {
+  return { adapters: new AdapterRegistry(path.join(state.options.dataDir, 'adapters')), book: new PromotionBook(path.join(state.options.dataDir, 'promotions.json')) };
+}
+
+function adapters(gateway: Gateway, state: DashboardState): object {
+  const { adapters: registry, book } = registries(state);
+  const list = registry.list();
+  // What each local model serves now: a registered adapter by name@version, else the file's name.
+  const serving = (lora: string | undefined) => {
+    if (lora === undefined) return null;
+    const meta = list.find((m) => m.file === lora);
+    return meta ? `${meta.name}@${meta.version}` : path.basename(lora);
+  };
+  const localModels = gateway.options.models.list().flatMap(({ config }) => (config.backend === 'llamacpp' ? [{ id: config.id, base: path.basename(config.path), serving: serving(config.lora) }] : []));
+  return { dir: registry.dir, adapters: list, promotions: book.read().models, localModels };
+}
+
+/** Promote (`adapter` given) or roll back the adapter a local model serves; the model swaps without a restart. */
+async function changeAdapter(gateway: Gateway, state: DashboardState, ctx: RequestContext, action: 'promote' | 'rollback'): Promise<object> {
+  const body = (await readJsonBody(ctx.req, 16 * 1024)) as { model?: unknown; adapter?: unknown };
+  if (typeof body !== 'object' || body === null || typeof body.model !== 'string' || (action === 'promote' && typeof body.adapter !== 'string')) {
+    throw new UnbundleError('UNBUNDLE_E_BAD_REQUEST', action === 'promote' ? 'Send {"model": "local model id", "adapter": "name@version"}.' : 'Send {"model": "local model id"}.', { param: 'model' });
+  }
+  const { adapters: registry, book } = registries(state);
+  const record = action === 'promote' ? await promoteAdapter(gateway.options.models, registry, book, body.model, body.adapter as string) : await rollbackAdapter(gateway.options.models, book, body.model);
+  gateway.options.logger.info({ model: body.model, adapter: record.adapter, action }, `adapter ${action} from the dashboard`);
+  return { action, record };
+}
+
+/**
+ * Writes need a JSON body and a same-origin caller: a page elsewhere cannot send that without a
+ * CORS preflight (which is never granted), so an open loopback dashboard is not a CSRF target.
+ */
+function checkWriteOrigin(ctx: RequestContext): void {
+  const type = String(ctx.req.headers['content-type'] ?? '');
+  const site = ctx.req.headers['sec-fetch-site'];
+  if (!/^application\/json\b/i.test(type) || (site !== undefined && site !== 'same-origin' && site !== 'none')) {
+    throw new UnbundleError('UNBUNDLE_E_FORBIDDEN', 'Dashboard actions must be sent from the dashboard itself with content-type: application/json.');
+  }
 }
 
 /** Server-sent events: one `sample` event per sampler tick until the client leaves or the server stops. */
@@ -183,9 +218,10 @@ export async function handleAdminDashboard(ctx: RequestContext, route: string, g
   ctx.res.setHeader('cache-control', 'no-store');
   const { method } = ctx.req;
   const send = (body: object) => sendJson(ctx.res, 200, JSON.stringify(body));
-  if (route === 'route-explain') {
+  if (route === 'route-explain' || route === 'promote' || route === 'rollback') {
     if (method !== 'POST') throw methodNotAllowed(ctx, route, 'POST');
-    send(await routeExplain(gateway, state, ctx));
+    checkWriteOrigin(ctx);
+    send(route === 'route-explain' ? await routeExplain(gateway, state, ctx) : await changeAdapter(gateway, state, ctx, route));
     return;
   }
   if (method !== 'GET') throw methodNotAllowed(ctx, route, 'GET');
@@ -205,9 +241,9 @@ export async function handleAdminDashboard(ctx: RequestContext, route: string, g
     case 'evals':
       return send(evalRuns(state.options.evalDir));
     case 'adapters':
-      return send(adapters(state));
+      return send(adapters(gateway, state));
     default:
-      throw new UnbundleError('UNBUNDLE_E_NOT_FOUND', `No dashboard endpoint "${route}". Endpoints under /admin/dashboard/: info, overview, live, models, breakeven, route-explain, evals, adapters.`);
+      throw new UnbundleError('UNBUNDLE_E_NOT_FOUND', `No dashboard endpoint "${route}". Endpoints under /admin/dashboard/: info, overview, live, models, breakeven, route-explain, evals, adapters, promote, rollback.`);
   }
 }
 
