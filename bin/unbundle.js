@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs the bundled JavaScript in dist/ (built by scripts/build.mjs on `npm install` and `npm start`).
+// Runs the bundled JavaScript in dist/ (built by scripts/build.mjs on `npm install` and `npm start`;
+// `serve` also builds the dashboard into dist/dashboard when stale, see scripts/build-dashboard.mjs).
 // In a checkout whose sources changed since the last build, it rebuilds first (esbuild, < 1 s), so
 // the CLI never runs stale code; without esbuild it falls back to running the TypeScript via tsx.
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -34,6 +35,17 @@ async function loadMain() {
   return import(pathToFileURL(bundle).href);
 }
 
+// `serve` also serves the dashboard: build it (Vite, a few seconds) when its sources changed.
+async function ensureDashboard() {
+  try {
+    const { dashboardIsStale, buildDashboard } = await import(pathToFileURL(path.join(root, 'scripts', 'build-dashboard.mjs')).href);
+    if (dashboardIsStale()) await buildDashboard();
+  } catch (error) {
+    process.stderr.write(`unbundle: could not build the dashboard (${error.message}); /dashboard will say so. Run "npm run build".\n`);
+  }
+}
+
+if (process.argv[2] === 'serve') await ensureDashboard();
 const { main } = await loadMain();
 const code = await main(process.argv.slice(2), {
   stdout: process.stdout,

@@ -18,6 +18,7 @@ import type { Portfolio } from '../portfolio/schema.ts';
 import { loadRouting } from '../router/load-routing.ts';
 import type { Plan } from '../router/plan.ts';
 import type { RoutingTable } from '../router/routing-table.ts';
+import type { DashboardOptions } from './admin/dashboard-options.ts';
 import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.ts';
 import type { Counter } from './metrics.ts';
 import { LatencyTracker } from './latency-tracker.ts';
@@ -39,6 +40,8 @@ export interface GatewayOptions {
   auditSink?: AuditSink;
   /** The compiled routing config; default: loaded from the portfolio (its classifier files read once, here). */
   routing?: RoutingTable | undefined;
+  /** Dashboard sources and admin key; default: from the environment (UNBUNDLE_ADMIN_KEY, ...). */
+  dashboard?: DashboardOptions;
 }
 
 /**
@@ -134,6 +137,11 @@ export class Gateway {
       ]);
     }
     this.options.logger.warn({ address }, `INSECURE: auth.mode is none on ${address} (auth.allowInsecure: true): anyone who can reach this address can use every model without a key`);
+  }
+
+  /** Requests being handled right now (the dashboard's in-flight figure). */
+  inFlightCount(): number {
+    return this.inFlight.size;
   }
 
   /** Stops accepting, lets in-flight requests finish up to `graceMs`, then cancels the rest. */

@@ -21,11 +21,22 @@ interface Metric {
 
 export class Counter implements Metric {
   private readonly values = new Map<string, number>();
+  /** Labels of each series, kept once when the series first appears (read by the dashboard). */
+  private readonly labelsOf = new Map<string, Labels>();
   constructor(readonly name: string, readonly help: string) {}
 
   inc(labels: Labels = {}, by = 1): void {
     const key = labelKey(labels);
-    this.values.set(key, (this.values.get(key) ?? 0) + by);
+    const value = this.values.get(key);
+    if (value === undefined) this.labelsOf.set(key, labels);
+    this.values.set(key, (value ?? 0) + by);
+  }
+
+  /** Every series with its labels and current value (off the hot path: dashboards, reports). */
+  series(): Array<{ labels: Labels; value: number }> {
+    const out: Array<{ labels: Labels; value: number }> = [];
+    for (const [key, value] of this.values) out.push({ labels: this.labelsOf.get(key)!, value });
+    return out;
   }
 
   get(labels: Labels = {}): number {
@@ -53,15 +64,23 @@ export class CollectedGauge implements Metric {
   }
 }
 
+export interface HistogramSeries {
+  labels: Labels;
+  /** Per-bucket (not cumulative) counts; observations above the last bucket are only in `count`. */
+  counts: Float64Array;
+  sum: number;
+  count: number;
+}
+
 export class Histogram implements Metric {
-  private readonly series = new Map<string, { counts: Float64Array; sum: number; count: number }>();
+  private readonly series = new Map<string, HistogramSeries>();
   constructor(readonly name: string, readonly help: string, readonly buckets: readonly number[]) {}
 
   observe(labels: Labels, value: number): void {
     const key = labelKey(labels);
     let entry = this.series.get(key);
     if (!entry) {
-      entry = { counts: new Float64Array(this.buckets.length), sum: 0, count: 0 };
+      entry = { labels, counts: new Float64Array(this.buckets.length), sum: 0, count: 0 };
       this.series.set(key, entry);
     }
     for (let i = 0; i < this.buckets.length; i++) {
@@ -72,6 +91,11 @@ export class Histogram implements Metric {
     }
     entry.sum += value;
     entry.count++;
+  }
+
+  /** The live series (read-only by convention: copy what must outlive this call). */
+  allSeries(): Iterable<HistogramSeries> {
+    return this.series.values();
   }
 
   render(): string {

@@ -8,6 +8,7 @@ import type { RequestPolicy } from '../policy/request-policy.ts';
 import { embedForRouting } from './embed-for-routing.ts';
 import { extractRequestFeatures } from './extract-request-features.ts';
 import type { Gateway } from './gateway.ts';
+import { handleAdminDashboard } from './admin/dashboard-routes.ts';
 import { anthropicMessagesWire } from './anthropic/encode-anthropic.ts';
 import { parseMessagesBody } from './anthropic/parse-messages-request.ts';
 import type { GenerateRequest } from '../backends/types.ts';
@@ -23,6 +24,7 @@ import { parseEmbeddingBody } from './openai/parse-embedding-request.ts';
 import { readJsonBody } from './read-json-body.ts';
 import type { RequestContext } from './request-context.ts';
 import { sendJson } from './respond.ts';
+import { serveDashboardAsset } from './dashboard-assets.ts';
 import { healthBody, modelsBody } from './status-bodies.ts';
 
 const postRoutes = new Set(['/v1/chat/completions', '/v1/completions', '/v1/embeddings', '/v1/messages']);
@@ -114,6 +116,9 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
     return;
   }
 
+  // The dashboard and its JSON, after the API routes so they cost the API nothing.
+  if (path.startsWith('/admin/dashboard/')) return handleAdminDashboard(ctx, path.slice('/admin/dashboard/'.length), gateway);
+  if (path === '/dashboard' || path.startsWith('/dashboard/')) return serveDashboardAsset(ctx, path, gateway.options.dashboard?.assetsDir);
   if (path.startsWith('/admin/') || path === '/admin') {
     await handleAdmin(ctx, path, gateway);
     return;
@@ -123,7 +128,7 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
     ctx.res.setHeader('allow', postRoutes.has(path) ? 'POST' : 'GET, HEAD');
     throw new UnbundleError('UNBUNDLE_E_METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}; use ${postRoutes.has(path) ? 'POST' : 'GET'}.`);
   }
-  throw new UnbundleError('UNBUNDLE_E_NOT_FOUND', `No route ${method} ${path}. Endpoints: POST /v1/chat/completions, POST /v1/completions, POST /v1/embeddings, POST /v1/messages, GET /v1/models, GET /health, GET /metrics.`);
+  throw new UnbundleError('UNBUNDLE_E_NOT_FOUND', `No route ${method} ${path}. Endpoints: POST /v1/chat/completions, POST /v1/completions, POST /v1/embeddings, POST /v1/messages, GET /v1/models, GET /health, GET /metrics, GET /dashboard.`);
 }
 
 /**

@@ -1,0 +1,122 @@
+import { useEffect, useState } from 'preact/hooks';
+import { getBreakeven, getLedgerSummary, getModels, type BreakevenAnswer, type DashboardModel, type Unavailable } from '../api.ts';
+import { DataTable, type Column } from '../components/data-table.tsx';
+import { EmptyState, ErrorState } from '../components/empty-state.tsx';
+import { LineChart } from '../components/line-chart.tsx';
+import { count, money, percent, rate } from '../format.ts';
+
+function BreakevenPanel() {
+  const [query, setQuery] = useState({ model: '', vs: '', seconds: '', input: '', output: '' });
+  const [answer, setAnswer] = useState<(BreakevenAnswer & { currency: string }) | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const load = (q: typeof query) =>
+    getBreakeven(q).then(
+      (a) => {
+        setError(null);
+        setAnswer(a);
+      },
+      setError,
+    );
+  useEffect(() => void load(query), []);
+  const field = (name: keyof typeof query) => (e: Event) => setQuery({ ...query, [name]: (e.target as HTMLInputElement).value });
+  const submit = (e: Event) => {
+    e.preventDefault();
+    void load(query);
+  };
+  const selfHosted = answer && 'selfHosted' in answer ? (answer.selfHosted ?? []) : [];
+  const apiModels = answer && 'apiModels' in answer ? (answer.apiModels ?? []) : [];
+  return (
+    <div class="card" data-testid="breakeven">
+      <h2>Break-even: when does self-hosting pay?</h2>
+      <form class="form-row" onSubmit={submit}>
+        <label>
+          Self-hosted model
+          <select value={query.model || (answer && 'model' in answer ? answer.model : '') || ''} onChange={field('model')}>
+            {selfHosted.length === 0 ? <option value="">(none configured)</option> : selfHosted.map((id) => <option key={id}>{id}</option>)}
+          </select>
+        </label>
+        <label>
+          Versus API model
+          <input list="api-models" value={query.vs} placeholder={(answer && 'vs' in answer ? answer.vs : '') || 'gpt-4o-mini'} onInput={field('vs')} />
+          <datalist id="api-models">{apiModels.map((id) => <option key={id} value={id} />)}</datalist>
+        </label>
+        <label>
+          Seconds / request
+          <input inputMode="decimal" value={query.seconds} placeholder={answer?.available ? rate(answer.traffic.computeSecondsPerRequest, 4) : 'measured'} onInput={field('seconds')} />
+        </label>
+        <label>
+          Input tokens
+          <input inputMode="numeric" value={query.input} placeholder={answer?.available ? rate(answer.traffic.inputTokensPerRequest, 0) : 'measured'} onInput={field('input')} />
+        </label>
+        <label>
+          Output tokens
+          <input inputMode="numeric" value={query.output} placeholder={answer?.available ? rate(answer.traffic.outputTokensPerRequest, 0) : 'measured'} onInput={field('output')} />
+        </label>
+        <button type="submit" class="primary">Compute</button>
+      </form>
+      {error ? <ErrorState error={error} /> : null}
+      {answer && !answer.available ? <EmptyState title="No break-even to show yet.">{answer.reason}</EmptyState> : null}
+      {answer?.available ? (
+        <>
+          <p class="verdict" data-testid="breakeven-verdict">
+            <strong>{answer.model}</strong> vs <strong>{answer.vs}</strong>: {answer.result.verdict}.
+          </p>
+          <p class="muted small">
+            {answer.measured ? 'Traffic shape measured live on this gateway (request time stands in for compute time until the ledger is wired)' : 'Traffic shape as entered'}: {rate(answer.traffic.computeSecondsPerRequest, 4)} s, {rate(answer.traffic.inputTokensPerRequest, 0)} input and {rate(answer.traffic.outputTokensPerRequest, 0)} output tokens per request. API: {money(answer.result.apiCostPerRequest, answer.currency)} per request; self-hosted base {money(answer.result.selfHostedMonthlyBase, answer.currency)} per month; capacity {count(answer.result.capacityRequestsPerMonth)} requests/month.
+            {answer.result.utilisationAtBreakeven !== undefined ? ` Utilisation at break-even: ${percent(answer.result.utilisationAtBreakeven)}.` : ''}
+          </p>
+          <LineChart
+            testId="chart-breakeven"
+            title="Monthly cost by volume"
+            xLabel="requests / month"
+            yLabel={`${answer.currency} / month`}
+            formatX={(v) => (v >= 1e6 ? `${rate(v / 1e6)}M` : v >= 1e3 ? `${rate(v / 1e3)}k` : rate(v, 0))}
+            series={[
+              { label: `API (${answer.vs})`, color: 'var(--warn)' },
+              { label: `self-hosted (${answer.model})`, color: 'var(--accent)' },
+            ]}
+            data={[answer.points.map((p) => p.requestsPerMonth), answer.points.map((p) => p.api), answer.points.map((p) => p.selfHosted)]}
+          />
+        </>
+      ) : null}
+    </div>
+  );
+}
+
+export function CostsPage() {
+  const [data, setData] = useState<{ currency: string; models: DashboardModel[] } | null>(null);
+  const [ledger, setLedger] = useState<Unavailable | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    void getModels().then(setData, setError);
+    void getLedgerSummary().then(setLedger, setError);
+  }, []);
+  if (error && !data) return <ErrorState error={error} />;
+  if (!data) return <p class="muted">Loading…</p>;
+  const { currency } = data;
+  const columns: Column<DashboardModel>[] = [
+    { key: 'id', label: 'Model', value: (m) => m.id },
+    { key: 'kind', label: 'Priced as', value: (m) => m.cost.kind, render: (m) => <span title={m.cost.source}>{m.cost.kind === 'none' ? 'not configured' : m.cost.kind}</span> },
+    { key: 'in', label: `Input per 1M (${currency})`, value: (m) => m.cost.inputPerMTok ?? null, numeric: true, render: (m) => money(m.cost.inputPerMTok, currency) },
+    { key: 'out', label: `Output per 1M (${currency})`, value: (m) => m.cost.outputPerMTok ?? m.cost.perMOutputTokAtFullLoad ?? null, numeric: true, render: (m) => (m.cost.kind === 'self-hosted' ? (m.cost.perMOutputTokAtFullLoad == null ? '—' : `≈ ${money(m.cost.perMOutputTokAtFullLoad, currency)}`) : money(m.cost.outputPerMTok, currency)) },
+    { key: 'base', label: `Fixed per month (${currency})`, value: (m) => m.cost.monthlyBase ?? null, numeric: true, render: (m) => money(m.cost.monthlyBase, currency) },
+    { key: 'tokens', label: 'Tokens in / out', value: (m) => m.traffic.inputTokens + m.traffic.outputTokens, numeric: true, render: (m) => `${count(m.traffic.inputTokens)} / ${count(m.traffic.outputTokens)}` },
+    { key: 'spend', label: `API spend since start (${currency})`, value: (m) => m.traffic.apiSpend, numeric: true, render: (m) => money(m.traffic.apiSpend, currency) },
+  ];
+  return (
+    <section aria-labelledby="page-title">
+      <header class="page-head">
+        <h1 id="page-title">Costs</h1>
+      </header>
+      <div data-testid="cost-table">
+        <DataTable rows={data.models} columns={columns} caption="Model costs" rowKey={(m) => m.id} />
+      </div>
+      <p class="muted small">Self-hosted output cost per 1M tokens assumes the machine share is fully busy at the tokens/s measured live. Hover a model's pricing for its source.</p>
+      <div class="card">
+        <h2>By model, domain, tenant and day · counterfactual and savings</h2>
+        <EmptyState title="The ledger is not available.">{ledger?.reason ?? '…'} — these views read its rows (one per request) once it is wired in.</EmptyState>
+      </div>
+      <BreakevenPanel />
+    </section>
+  );
+}

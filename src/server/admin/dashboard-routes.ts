@@ -1,0 +1,253 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { UnbundleError } from '../../errors.ts';
+import { breakeven, selfHostedMonthlyCost } from '../../ledger/cost-breakeven.ts';
+import { loadRouter, type RouterClassifier } from '../../router/classifier/router-file.ts';
+import { chooseRoute } from '../../router/choose-route.ts';
+import { AdapterRegistry } from '../../tune/registry/adapter-registry.ts';
+import { PromotionBook, promoteAdapter, rollbackAdapter } from '../../tune/registry/promote-adapter.ts';
+import type { Gateway } from '../gateway.ts';
+import { readJsonBody } from '../read-json-body.ts';
+import type { RequestContext } from '../request-context.ts';
+import { sendJson, startEventStream, writeChunk } from '../respond.ts';
+import { checkAdminAccess } from './dashboard-auth.ts';
+import { costBookOf, dashboardModels, evalRuns, type Unavailable } from './dashboard-bodies.ts';
+import { dashboardOptionsFromEnv, type DashboardOptions } from './dashboard-options.ts';
+import { TrafficSampler } from './traffic-sampler.ts';
+
+/**
+ * JSON for the dashboard under /admin/dashboard/*, behind the admin key: read-only views computed
+ * on request from the running gateway, plus adapter promote/rollback; the traffic sampler starts with the first call,
+ * so a gateway nobody watches does no dashboard work at all.
+ */
+
+interface DashboardState {
+  options: DashboardOptions;
+  sampler: TrafficSampler;
+  router?: { file: string; mtimeMs: number; classifier: RouterClassifier };
+}
+
+const states = new WeakMap<Gateway, DashboardState>();
+
+export function dashboardStateOf(gateway: Gateway): DashboardState {
+  let state = states.get(gateway);
+  if (!state) {
+    const options = gateway.options.dashboard ?? dashboardOptionsFromEnv(process.env, process.cwd());
+    const sampler = new TrafficSampler(gateway.metrics, () => gateway.inFlightCount());
+    sampler.start();
+    gateway.server.once('close', () => sampler.stop());
+    state = { options, sampler };
+    states.set(gateway, state);
+  }
+  return state;
+}
+
+const notWired = (what: string): Unavailable => ({ available: false, reason: `${what} is not part of this build yet` });
+
+function boundHost(gateway: Gateway): string {
+  const address = gateway.server.address();
+  return typeof address === 'object' && address !== null ? address.address : '127.0.0.1';
+}
+
+function rangeSeconds(ctx: RequestContext): number {
+  const query = new URL(ctx.req.url ?? '/', 'http://x').searchParams;
+  const raw = query.get('range') ?? '300';
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 10 || value > 3600) {
+    throw new UnbundleError('UNBUNDLE_E_BAD_REQUEST', `range must be a whole number of seconds from 10 to 3600 (e.g. 300 for five minutes), got "${raw}".`, { param: 'range' });
+  }
+  return value;
+}
+
+function numberParam(query: URLSearchParams, name: string): number | undefined {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new UnbundleError('UNBUNDLE_E_BAD_REQUEST', `${name} must be a number of zero or more, got "${raw}".`, { param: name });
+  return value;
+}
+
+function info(gateway: Gateway, state: DashboardState): object {
+  let autoRouting = true;
+  try {
+    chooseRoute('auto', gateway.options.models);
+  } catch {
+    autoRouting = false;
+  }
+  const router = state.options.routerFile;
+  return {
+    startedAt: new Date(Date.now() - process.uptime() * 1000).toISOString(),
+    currency: costBookOf(gateway).currency,
+    models: gateway.options.models.ids(),
+    autoRouting,
+    adminKeyRequired: state.options.adminKey !== undefined,
+    sources: {
+      liveMetrics: { available: true },
+      router: router ? { available: true, file: path.basename(router) } : { available: false, reason: 'no router file: train one with "unbundle route train" and set UNBUNDLE_ROUTER_FILE' },
+      ledger: notWired('the ledger (per-request costs by day, tenant, domain)'),
+      audit: notWired('the sovereignty audit log'),
+      tenants: notWired('access control (tenants and keys)'),
+      breakers: notWired('circuit-breaker state'),
+    },
+  };
+}
+
+function breakevenBody(gateway: Gateway, ctx: RequestContext): object {
+  const query = new URL(ctx.req.url ?? '/', 'http://x').searchParams;
+  const book = costBookOf(gateway);
+  const models = dashboardModels(gateway);
+  const selfHosted = models.filter((m) => m.cost.kind === 'self-hosted').map((m) => m.id);
+  const apiModels = models.filter((m) => m.cost.kind === 'api').map((m) => m.id);
+  const modelId = query.get('model') ?? selfHosted[0];
+  const vs = query.get('vs') ?? apiModels[0] ?? 'gpt-4o-mini';
+  const choices = { selfHosted, apiModels };
+  if (modelId === undefined) return { available: false, reason: 'no model has selfHosted costs: add a selfHosted section to a local model (docs/costs.md)', ...choices };
+  const own = book.modelCost(modelId);
+  if (own.kind !== 'self-hosted') throw new UnbundleError('UNBUNDLE_E_BAD_REQUEST', `model "${modelId}" has no selfHosted costs; choose one of: ${selfHosted.join(', ') || '(none)'}.`, { param: 'model' });
+  const api = book.reference(vs);
+  if (!api) throw new UnbundleError('UNBUNDLE_E_BAD_REQUEST', `"${vs}" is neither an API-priced model of the portfolio nor in the price table.`, { param: 'vs' });
+  // Defaults: the live traffic of the self-hosted model (its request time and token mix).
+  const live = models.find((m) => m.id === modelId)!.traffic;
+  const measured = live.requests > live.errors && live.outputTokensPerSecond !== null;
+  const ok = Math.max(1, live.requests - live.errors);
+  const seconds = numberParam(query, 'seconds') ?? (measured ? live.outputTokens / live.outputTokensPerSecond! / ok : undefined);
+  const input = numberParam(query, 'input') ?? (measured ? live.inputTokens / ok : undefined);
+  const output = numberParam(query, 'output') ?? (measured ? live.outputTokens / ok : undefined);
+  if (seconds === undefined || input === undefined || output === undefined || !(seconds > 0)) {
+    return { available: false, reason: `no measured traffic on ${modelId} yet: send some requests, or enter seconds, input and output tokens per request`, model: modelId, vs, ...choices };
+  }
+  const traffic = { computeSecondsPerRequest: seconds, inputTokensPerRequest: input, outputTokensPerRequest: output };
+  const result = breakeven(own, api, traffic);
+  const top = Math.max(1000, Math.min(result.capacityRequestsPerMonth, (result.breakevenRequestsPerMonth ?? result.capacityRequestsPerMonth / 2) * 2));
+  const points = Array.from({ length: 41 }, (_, i) => {
+    const volume = (top * i) / 40;
+    return { requestsPerMonth: volume, api: volume * result.apiCostPerRequest, selfHosted: selfHostedMonthlyCost(own, seconds, volume) };
+  });
+  return { available: true, model: modelId, vs, ...choices, measured: numberParam(query, 'seconds') === undefined && measured, traffic, result, points };
+}
+
+async function routeExplain(gateway: Gateway, state: DashboardState, ctx: RequestContext): Promise<object> {
+  const body = (await readJsonBody(ctx.req, 64 * 1024)) as { prompt?: unknown; model?: unknown };
+  if (typeof body !== 'object' || body === null || typeof body.prompt !== 'string' || body.prompt.trim() === '') {
+    throw new UnbundleError('UNBUNDLE_E_BAD_REQUEST', 'Send {"prompt": "text to route", "model": "auto or a model id"}.', { param: 'prompt' });
+  }
+  const requested = typeof body.model === 'string' && body.model !== '' ? body.model : 'auto';
+  let plan: object;
+  try {
+    plan = chooseRoute(requested, gateway.options.models);
+  } catch (error) {
+    plan = { error: (error as Error).message };
+  }
+  const file = state.options.routerFile;
+  if (file === undefined) return { plan, classifier: { available: false, reason: 'no router file: train one with "unbundle route train" and set UNBUNDLE_ROUTER_FILE' } };
+  const mtimeMs = statSync(file).mtimeMs;
+  if (state.router?.file !== file || state.router.mtimeMs !== mtimeMs) state.router = { file, mtimeMs, classifier: loadRouter(file) };
+  const { classifier } = state.router;
+  if (classifier.kind !== 'hashed-ngram') {
+    return { plan, classifier: { available: false, reason: 'embedding routers need their embedding model: use "unbundle route explain" on the command line' } };
+  }
+  return { plan, classifier: { available: true, file: path.basename(file), threshold: classifier.threshold, ...classifier.explain(body.prompt, 8) } };
+}
+
+function registries(state: DashboardState): { adapters: AdapterRegistry; book: PromotionBook } {
+  return { adapters: new AdapterRegistry(path.join(state.options.dataDir, 'adapters')), book: new PromotionBook(path.join(state.options.dataDir, 'promotions.json')) };
+}
+
+function adapters(gateway: Gateway, state: DashboardState): object {
+  const { adapters: registry, book } = registries(state);
+  const list = registry.list();
+  // What each local model serves now: a registered adapter by name@version, else the file's name.
+  const serving = (lora: string | undefined) => {
+    if (lora === undefined) return null;
+    const meta = list.find((m) => m.file === lora);
+    return meta ? `${meta.name}@${meta.version}` : path.basename(lora);
+  };
+  const localModels = gateway.options.models.list().flatMap(({ config }) => (config.backend === 'llamacpp' ? [{ id: config.id, base: path.basename(config.path), serving: serving(config.lora) }] : []));
+  return { dir: registry.dir, adapters: list, promotions: book.read().models, localModels };
+}
+
+/** Promote (`adapter` given) or roll back the adapter a local model serves; the model swaps without a restart. */
+async function changeAdapter(gateway: Gateway, state: DashboardState, ctx: RequestContext, action: 'promote' | 'rollback'): Promise<object> {
+  const body = (await readJsonBody(ctx.req, 16 * 1024)) as { model?: unknown; adapter?: unknown };
+  if (typeof body !== 'object' || body === null || typeof body.model !== 'string' || (action === 'promote' && typeof body.adapter !== 'string')) {
+    throw new UnbundleError('UNBUNDLE_E_BAD_REQUEST', action === 'promote' ? 'Send {"model": "local model id", "adapter": "name@version"}.' : 'Send {"model": "local model id"}.', { param: 'model' });
+  }
+  const { adapters: registry, book } = registries(state);
+  const record = action === 'promote' ? await promoteAdapter(gateway.options.models, registry, book, body.model, body.adapter as string) : await rollbackAdapter(gateway.options.models, book, body.model);
+  gateway.options.logger.info({ model: body.model, adapter: record.adapter, action }, `adapter ${action} from the dashboard`);
+  return { action, record };
+}
+
+/**
+ * Writes need a JSON body and a same-origin caller: a page elsewhere cannot send that without a
+ * CORS preflight (which is never granted), so an open loopback dashboard is not a CSRF target.
+ */
+function checkWriteOrigin(ctx: RequestContext): void {
+  const type = String(ctx.req.headers['content-type'] ?? '');
+  const site = ctx.req.headers['sec-fetch-site'];
+  if (!/^application\/json\b/i.test(type) || (site !== undefined && site !== 'same-origin' && site !== 'none')) {
+    throw new UnbundleError('UNBUNDLE_E_FORBIDDEN', 'Dashboard actions must be sent from the dashboard itself with content-type: application/json.');
+  }
+}
+
+/** Server-sent events: one `sample` event per sampler tick until the client leaves or the server stops. */
+async function live(gateway: Gateway, state: DashboardState, ctx: RequestContext): Promise<void> {
+  const { sampler } = state;
+  startEventStream(ctx.res, {});
+  await writeChunk(ctx.res, `retry: 2000\nevent: hello\ndata: ${JSON.stringify({ intervalMs: sampler.intervalMs })}\n\n`);
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      unsubscribe();
+      ctx.signal.removeEventListener('abort', done);
+      ctx.res.off('close', done);
+      if (!ctx.res.writableEnded) ctx.res.end();
+      resolve();
+    };
+    const unsubscribe = sampler.subscribe((sample) => {
+      if (!gateway.server.listening) return done();
+      void writeChunk(ctx.res, `event: sample\ndata: ${JSON.stringify({ sample, window: sampler.window(60), models: dashboardModels(gateway).map((m) => ({ id: m.id, requests: m.traffic.requests, status: m.status, queued: m.queued })) })}\n\n`);
+    });
+    ctx.signal.addEventListener('abort', done);
+    ctx.res.once('close', done);
+  });
+}
+
+export async function handleAdminDashboard(ctx: RequestContext, route: string, gateway: Gateway): Promise<void> {
+  const state = dashboardStateOf(gateway);
+  checkAdminAccess(ctx.req, state.options.adminKey, boundHost(gateway));
+  ctx.res.setHeader('cache-control', 'no-store');
+  const { method } = ctx.req;
+  const send = (body: object) => sendJson(ctx.res, 200, JSON.stringify(body));
+  if (route === 'route-explain' || route === 'promote' || route === 'rollback') {
+    if (method !== 'POST') throw methodNotAllowed(ctx, route, 'POST');
+    checkWriteOrigin(ctx);
+    send(route === 'route-explain' ? await routeExplain(gateway, state, ctx) : await changeAdapter(gateway, state, ctx, route));
+    return;
+  }
+  if (method !== 'GET') throw methodNotAllowed(ctx, route, 'GET');
+  switch (route) {
+    case 'info':
+      return send(info(gateway, state));
+    case 'overview': {
+      const range = rangeSeconds(ctx);
+      return send({ range, intervalMs: state.sampler.intervalMs, window: state.sampler.window(range), samples: state.sampler.history(range), models: dashboardModels(gateway), currency: costBookOf(gateway).currency });
+    }
+    case 'live':
+      return live(gateway, state, ctx);
+    case 'models':
+      return send({ currency: costBookOf(gateway).currency, models: dashboardModels(gateway) });
+    case 'breakeven':
+      return send({ currency: costBookOf(gateway).currency, ...breakevenBody(gateway, ctx) });
+    case 'evals':
+      return send(evalRuns(state.options.evalDir));
+    case 'adapters':
+      return send(adapters(gateway, state));
+    default:
+      throw new UnbundleError('UNBUNDLE_E_NOT_FOUND', `No dashboard endpoint "${route}". Endpoints under /admin/dashboard/: info, overview, live, models, breakeven, route-explain, evals, adapters, promote, rollback.`);
+  }
+}
+
+function methodNotAllowed(ctx: RequestContext, route: string, allowed: string): UnbundleError {
+  ctx.res.setHeader('allow', allowed);
+  return new UnbundleError('UNBUNDLE_E_METHOD_NOT_ALLOWED', `${ctx.req.method} is not allowed on /admin/dashboard/${route}; use ${allowed}.`);
+}
