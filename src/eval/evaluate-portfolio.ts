@@ -8,6 +8,7 @@ import { createLogger } from '../logger.ts';
 import { ModelRegistry } from '../portfolio/model-registry.ts';
 import type { ModelConfig, Portfolio } from '../portfolio/schema.ts';
 import { openServerLedger } from '../ledger/open-server-ledger.ts';
+import { applyPromotions, PromotionBook } from '../tune/registry/promote-adapter.ts';
 import { Gateway } from '../server/gateway.ts';
 import { describeEvalModel } from './eval-model-info.ts';
 import { buildEvalResults, type EvalResults } from './eval-results.ts';
@@ -95,6 +96,8 @@ export async function evaluatePortfolio(options: EvaluatePortfolioOptions): Prom
   const costBook = new CostBook(portfolio.models, portfolio.ledger);
   const models: EvalModel[] = configs.map((config) => (config.backend === 'llamacpp' ? { id: config.id, ggufPath: config.path } : { id: config.id }));
   const registry = await ModelRegistry.create(portfolio, options.env ?? process.env);
+  // Evaluate what the server would serve: adapters promoted through the admin API included.
+  await applyPromotions(registry, PromotionBook.at(options.env ?? process.env, options.cwd ?? process.cwd()));
   const logger = createLogger('warn', options.logStream ?? devNull());
   const env = options.env ?? process.env;
   // Eval traffic goes through the gateway's own pipeline, ledger included: each item's row carries
@@ -140,7 +143,10 @@ export async function evaluatePortfolio(options: EvaluatePortfolioOptions): Prom
         const config = configs.find((entry) => entry.id === model.id);
         const threads = options.scorerThreads ?? (config?.backend === 'llamacpp' ? config.threads : undefined) ?? 1;
         const contextSize = config?.backend === 'llamacpp' ? config.contextSize : undefined;
-        return createLlamaTokenScorer(model.ggufPath!, { threads, ...(contextSize !== undefined ? { contextSize } : {}) });
+        // The model as the registry serves it now (a promoted adapter included).
+        const served = registry.get(model.id)?.config ?? config;
+        const lora = served?.backend === 'llamacpp' && served.lora !== undefined ? { lora: served.lora, loraScale: served.loraScale } : {};
+        return createLlamaTokenScorer(model.ggufPath!, { threads, ...(contextSize !== undefined ? { contextSize } : {}), ...lora });
       },
       // Eval keeps the model busy, so a self-hosted model is priced at full utilisation of the
       // measured time; API models by their tokens.

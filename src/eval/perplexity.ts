@@ -23,6 +23,9 @@ export interface LlamaScorerOptions {
   /** Tokens per evaluation window; longer texts are scored window by window (default 2048). */
   contextSize?: number;
   gpu?: false | 'auto' | 'cuda' | 'vulkan' | 'metal';
+  /** A LoRA adapter (.gguf) applied on top of the model, as the llamacpp backend serves it. */
+  lora?: string;
+  loraScale?: number;
 }
 
 export interface LlamaTokenScorer extends TokenScorer {
@@ -64,7 +67,9 @@ export async function createLlamaTokenScorer(modelPath: string, options: LlamaSc
     throw new UnbundleError('UNBUNDLE_E_MODEL_LOAD', `cannot load ${modelPath} for perplexity: ${(error as Error).message}`, { cause: error });
   }
   const window = Math.max(2, Math.min(options.contextSize ?? 2048, model.trainContextSize));
-  const context = await model.createContext({ contextSize: window, threads, sequences: 1 });
+  // A specialist is scored as it is served: base weights plus its LoRA adapter.
+  const lora = options.lora === undefined ? {} : { lora: { adapters: [{ filePath: options.lora, scale: options.loraScale ?? 1 }] } };
+  const context = await model.createContext({ contextSize: window, threads, sequences: 1, ...lora });
   const sequence = context.getSequence();
   const bos = model.tokens.bos;
   const prependBos = bos !== null && model.tokens.shouldPrependBosToken;

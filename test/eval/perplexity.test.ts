@@ -67,6 +67,19 @@ describe('perplexity under a local GGUF model', () => {
     }
   });
 
+  it('scores a specialist with its LoRA adapter applied, as the llamacpp backend serves it', async () => {
+    const plain = await createLlamaTokenScorer(stories, { threads: 1 });
+    const adapted = await createLlamaTokenScorer(stories, { threads: 1, lora: path.join(path.dirname(stories), 'stories260K-random-lora.gguf') });
+    try {
+      const a = perplexityFromLogprobs((await plain.scoreTokens(story)).logprobs);
+      const b = perplexityFromLogprobs((await adapted.scoreTokens(story)).logprobs);
+      assert.ok(Number.isFinite(b) && Math.abs(a - b) / a > 0.01, `with the adapter ${b}, without ${a}`);
+    } finally {
+      await plain.close();
+      await adapted.close();
+    }
+  });
+
   it('reports a missing or broken model file clearly', async () => {
     await assert.rejects(llamaPerplexity('/nonexistent/model.gguf', ['x']), { code: 'UNBUNDLE_E_MODEL_LOAD', message: /model file not found: \/nonexistent\/model\.gguf/ });
     const dir = mkdtempSync(path.join(tmpdir(), 'unbundle-ppl-'));
