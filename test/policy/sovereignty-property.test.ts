@@ -31,8 +31,8 @@ import { startGatewayFromConfig, type StartedGateway } from '../helpers/start-ga
 
 const fixedSeed = 20_261_129;
 const randomSeed = Number(process.env.POLICY_PROPERTY_SEED) || Math.floor(Math.random() * 2 ** 31);
-const rounds = 6;
-const requestsPerRound = 25;
+const rounds = 8;
+const requestsPerRound = 30;
 
 const zones = ['local', 'self-hosted', 'eu-cloud', 'external'] as const;
 const modelZones: Record<string, string> = { 'm-local': 'local', 'm-self': 'self-hosted', 'm-eu': 'eu-cloud', 'm-ext': 'external', 'm-ext2': 'external' };
@@ -167,12 +167,16 @@ interface RoundSetup {
   /** A rule sets a domain, so `auto` ranks by quality (the oracle then checks the outcome, not the plan). */
   domainRule: boolean;
   breakerFailures: number;
+  /** Models that hedge: `hedgeAfterMs`, the next model starts too when this one is slow. */
+  hedge: Record<string, number>;
 }
 
 function randomSetup(rng: Rng): RoundSetup {
   const fallbacks: Record<string, string[]> = {};
   const price: Record<string, number> = {};
+  const hedge: Record<string, number> = {};
   for (const id of modelIds) {
+    if (rng() < 0.5) hedge[id] = 20 + Math.floor(rng() * 40);
     fallbacks[id] = shuffled(rng, modelIds.filter((other) => other !== id)).filter(() => rng() < 0.5);
     price[id] = Math.round(rng() * 1000) / 100;
   }
@@ -184,6 +188,7 @@ function randomSetup(rng: Rng): RoundSetup {
     domainRule: rng() < 0.3,
     // Half the rounds keep breakers out of the way; the others open them after a few failures.
     breakerFailures: rng() < 0.5 ? 10_000 : 2 + Math.floor(rng() * 3),
+    hedge,
   };
 }
 
@@ -201,7 +206,7 @@ function portfolioFor(rng: Rng, setup: RoundSetup, policy: PolicyInput, audit: s
       domains: ['support'],
       quality: { support: Math.round(rng() * 100) / 100 },
       pricePerMTok: setup.price[id]!,
-      ...(rng() < 0.3 ? { hedgeAfterMs: 20 + Math.floor(rng() * 40) } : {}),
+      ...(setup.hedge[id] === undefined ? {} : { hedgeAfterMs: setup.hedge[id] }),
     })),
     resilience: {
       retry: { retries: Math.floor(rng() * 2), baseMs: 5, capMs: 20 },
@@ -250,7 +255,7 @@ describe('sovereignty property', { timeout: 120_000 }, () => {
     it(`holds for ${rounds * requestsPerRound} random requests (seed ${seed}; rerun with POLICY_PROPERTY_SEED=${seed})`, async (t) => {
       t.diagnostic(`sovereignty property seed ${seed}`);
       const rng = seededRandom(seed);
-      const counts = { ok: 0, auto: 0, redacted: 0, refused: 0, upstreamFailed: 0, circuitOpen: 0, fallbackAnswered: 0, shedAnswered: 0 };
+      const counts = { ok: 0, auto: 0, redacted: 0, refused: 0, upstreamFailed: 0, circuitOpen: 0, fallbackAnswered: 0, shedAnswered: 0, hedged: 0 };
       for (let round = 0; round < rounds; round++) {
         const policy = randomPolicy(rng);
         const expect = oracle(policy);
@@ -259,13 +264,15 @@ describe('sovereignty property', { timeout: 120_000 }, () => {
         const started: StartedGateway = await startGatewayFromConfig(portfolioFor(rng, setup, policy, audit, fakes));
         const context = () => `seed ${seed}, round ${round}, setup ${JSON.stringify(setup)}, policy ${JSON.stringify(policy)}`;
         const sentByRequest = new Map<string, { generated: Generated; allowed: ReadonlySet<string> }>();
+        const answers = new Map<string, string | null>();
         try {
           for (let n = 0; n < requestsPerRound; n++) {
             // A random portfolio state: external fakes fail more often, so fallbacks fire.
             const failing = new Map<string, FakeBehavior>();
             for (const [id, fake] of fakes) {
-              const fails = rng() < (modelZones[id] === 'external' ? 0.5 : 0.2);
-              const behavior = fails ? pick(rng, failures) : healthy;
+              const fails = rng() < (modelZones[id] === 'external' || setup.hedge[id] !== undefined ? 0.45 : 0.2);
+              // A hedging model that fails mostly hangs, so its hedge starts.
+              const behavior = !fails ? healthy : setup.hedge[id] !== undefined && rng() < 0.6 ? ({ kind: 'hang' } as const) : pick(rng, failures);
               if (fails) failing.set(id, behavior);
               fake.setBehavior(behavior);
             }
@@ -293,6 +300,7 @@ describe('sovereignty property', { timeout: 120_000 }, () => {
             const answeredBy = response.headers.get('x-unbundle-model');
             const code = response.status === 200 ? undefined : (JSON.parse(text) as { error: { code: string } }).error.code;
             if (target === 'auto') counts.auto++;
+            answers.set(requestId, response.status === 200 ? answeredBy : null);
 
             // The oracle: which refusal, or which models the executor may try in order (undefined: `auto` ranked by quality).
             let refusal: string | undefined;
@@ -313,6 +321,9 @@ describe('sovereignty property', { timeout: 120_000 }, () => {
               const candidates = chain ?? [...allowed];
               const live = candidates.filter((id) => !failing.has(id) && !open.has(id));
               if (chain !== undefined && target === 'auto') assert.equal(response.headers.get('x-unbundle-route') ?? chain[0], chain[0], `auto chose another primary: ${where()}`);
+              // A hanging model that hedges, with a next model to try: both get the request.
+              const hedged = candidates.findIndex((id) => !open.has(id) && failing.get(id)?.kind === 'hang' && setup.hedge[id] !== undefined);
+              if (chain !== undefined && hedged >= 0 && hedged + 1 < chain.length && !candidates.slice(0, hedged).some((id) => live.includes(id))) counts.hedged++;
               if (response.status === 200) {
                 assert.ok(answeredBy !== null && live.includes(answeredBy), `answered by ${answeredBy}, not a healthy allowed model of ${JSON.stringify(candidates)}: ${where()}`);
                 assert.ok(!text.includes('"error"'), `stream ended in an error: ${text}`);
@@ -353,6 +364,8 @@ describe('sovereignty property', { timeout: 120_000 }, () => {
             assert.ok(record, `no audit record for ${requestId}`);
             for (const zone of record.zones) assert.equal(expect.expect(generated.values.map((v) => v.label), zone), 'ok', `audit shows data in zone ${zone}: ${context()}`);
             for (const model of record.models) assert.ok(allowed.has(model), `audit shows data at model ${model}: ${context()}`);
+            const answeredBy = answers.get(requestId);
+            if (answeredBy) assert.ok(record.models.includes(answeredBy), `audit of ${requestId} omits the model that answered (${answeredBy}): ${JSON.stringify(record)}`);
             const counted = Object.values(record.detectors).reduce((a, b) => a + b, 0);
             assert.equal(counted, generated.values.length, `audit counts ${JSON.stringify(record.detectors)}`);
           }
@@ -362,7 +375,7 @@ describe('sovereignty property', { timeout: 120_000 }, () => {
         }
       }
       t.diagnostic(`outcomes: ${JSON.stringify(counts)}`);
-      assert.ok(counts.ok > 10 && counts.refused > 10 && counts.upstreamFailed > 3 && counts.redacted > 0 && counts.fallbackAnswered > 5 && counts.auto > 10, `the generator must exercise every outcome: ${JSON.stringify(counts)}`);
+      assert.ok(counts.ok > 10 && counts.refused > 10 && counts.upstreamFailed > 3 && counts.redacted > 0 && counts.fallbackAnswered > 5 && counts.auto > 10 && counts.hedged > 5, `the generator must exercise every outcome: ${JSON.stringify(counts)}`);
     });
   }
 });
