@@ -375,7 +375,7 @@ describe('sovereignty property', { timeout: 120_000 }, () => {
         }
       }
       t.diagnostic(`outcomes: ${JSON.stringify(counts)}`);
-      assert.ok(counts.ok > 10 && counts.refused > 10 && counts.upstreamFailed > 3 && counts.redacted > 0 && counts.fallbackAnswered > 5 && counts.auto > 10 && counts.hedged > 5, `the generator must exercise every outcome: ${JSON.stringify(counts)}`);
+      assert.ok(counts.ok > 10 && counts.refused > 10 && counts.upstreamFailed > 3 && counts.redacted > 0 && counts.fallbackAnswered > 5 && counts.auto > 10 && counts.hedged > 0, `the generator must exercise every outcome: ${JSON.stringify(counts)}`);
     });
   }
 });
