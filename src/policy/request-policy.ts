@@ -71,6 +71,23 @@ export class RequestPolicy implements AttemptGuard {
     return { ...plan, fallbacks, reasons: [...plan.reasons, `policy: ${plan.fallbacks.length - fallbacks.length} fallback(s) outside the zones allowed for ${this.dataClass} data dropped`] };
   }
 
+  /**
+   * The router has nothing to choose from because no model of the portfolio is in a zone this
+   * request may reach (`model: auto` and virtual models): the 403 that says so — the class and the
+   * detector, never the value — rather than a generic "no model allowed".
+   */
+  refuseEverywhere(zones: readonly string[]): never {
+    if (this.assessment.blocking !== undefined) this.refusal('', undefined, true);
+    const forbidden: Finding[] = [];
+    for (const zone of zones) for (const f of this.assessment.verdict(zone).forbidden ?? []) if (!forbidden.some((g) => g.label === f.label && g.detector === f.detector)) forbidden.push(f);
+    this.refusedRequest = true;
+    throw new UnbundleError(
+      'UNBUNDLE_E_POLICY_FORBIDDEN_ZONE',
+      `The data policy allows none of this portfolio's zones (${[...new Set(zones)].join(', ') || 'none'}) to see this request: it carries ${Assessment.describe(forbidden)}. Zones allowed — ${this.assessment.allowedZonesText(forbidden)}. Remove that data, or add a model in an allowed zone.`,
+      { param: 'model' },
+    );
+  }
+
   generate(modelId: string, request: GenerateRequest): PreparedGenerate {
     const zone = this.zoneOf(modelId);
     const assessment = this.assessmentFor(request);

@@ -178,7 +178,10 @@ async function planFor(ctx: RequestContext, gateway: Gateway, parsed: { model: s
   let allowed: ReadonlySet<string> | undefined;
   if (gateway.auth && ctx.tenantId !== undefined) allowed = gateway.auth.allowedModelsFor(ctx.tenantId);
   if (policy) {
-    const byZone = allowedModels(policy, models.list().map((entry) => ({ id: entry.config.id, zone: entry.config.zone })));
+    const placed = models.list().map((entry) => ({ id: entry.config.id, zone: entry.config.zone }));
+    const byZone = allowedModels(policy, placed);
+    // No zone may see this data: the policy's refusal (403 POLICY_*), not the router's generic one.
+    if (byZone.size === 0 && placed.length > 0) policy.refuseEverywhere(placed.map((m) => m.zone));
     allowed = allowed === undefined ? byZone : new Set([...allowed].filter((id) => byZone.has(id)));
   }
   return planRoute({ requested: parsed.model, features, table: routing, latency: gateway.latency?.snapshot(), allowed });

@@ -3,25 +3,27 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Backend } from '../../src/backends/backend.ts';
-import { UnbundleError } from '../../src/errors.ts';
 import { defaultZonesOf } from '../../src/policy/compile-policy.ts';
 import { createScanner } from '../../src/policy/create-scanner.ts';
 import { dataClasses, defaultClassOf, type DataClass } from '../../src/policy/data-class.ts';
 import type { PolicyInput, PolicyRuleConfig } from '../../src/policy/policy-schema.ts';
-import { parseChatBody } from '../../src/server/openai/parse-chat-request.ts';
 import { seededRandom } from '../../src/util/seeded-random.ts';
 import { startFakeOpenAIUpstream, type FakeBehavior, type FakeOpenAIUpstream } from '../fakes/fake-openai-upstream.ts';
 import { startGatewayFromConfig, type StartedGateway } from '../helpers/start-gateway.ts';
 
 /**
- * The sovereignty property, tested generatively: random policies, random portfolio states (fake
- * upstreams in four zones, some failing), random requests with sensitive values in random places
- * (messages, content parts, tool arguments and results, tool definitions, the end-user id,
- * completion prompts, embeddings input). Every byte each fake receives is captured. Whatever
- * happens, no value reaches a zone its class forbids (checked on the raw bytes, also JSON-escaped),
- * every request either succeeds within policy or is refused with the documented error, and the
- * audit log names only zones the policy allows.
+ * The sovereignty property, tested generatively through the real gateway and the real executor:
+ * random policies; random portfolios (fake upstreams in four zones, each model with a random
+ * `fallbacks` list of the others, some hedging, all routable by `model: auto` with random prices
+ * and quality); random portfolio states (fakes failing with errors, resets and hangs cut by a short
+ * `timeouts.attemptMs`, circuit breakers that may open); random requests, explicit or `auto`, with
+ * sensitive values in random places (messages, content parts, tool arguments and results, tool
+ * definitions, the end-user id, completion prompts, embeddings input). Every byte each fake receives
+ * is captured. Whatever path the executor takes (retry, fallback, hedge, auto), a zone the data may
+ * not reach receives nothing at all, no value reaches a zone its class forbids (raw bytes, also
+ * JSON-escaped), every request either succeeds on a model whose zone may see it or is refused with
+ * the documented error (an exact oracle from the plan and the breakers' states before the request),
+ * and the audit log names only allowed zones and models.
  *
  * Two seeds run: a fixed one (reproducible in CI) and a random one, printed; rerun a failure with
  * POLICY_PROPERTY_SEED=<seed>.
@@ -29,8 +31,8 @@ import { startGatewayFromConfig, type StartedGateway } from '../helpers/start-ga
 
 const fixedSeed = 20_261_129;
 const randomSeed = Number(process.env.POLICY_PROPERTY_SEED) || Math.floor(Math.random() * 2 ** 31);
-const rounds = 6;
-const requestsPerRound = 25;
+const rounds = 8;
+const requestsPerRound = 30;
 
 const zones = ['local', 'self-hosted', 'eu-cloud', 'external'] as const;
 const modelZones: Record<string, string> = { 'm-local': 'local', 'm-self': 'self-hosted', 'm-eu': 'eu-cloud', 'm-ext': 'external', 'm-ext2': 'external' };
@@ -142,7 +144,91 @@ function randomRequest(rng: Rng, model: string): Generated {
   return { endpoint, values, body };
 }
 
-const failures: FakeBehavior[] = [{ kind: 'error', status: 503 }, { kind: 'error', status: 500 }, { kind: 'reset' }];
+const failures: FakeBehavior[] = [{ kind: 'error', status: 503 }, { kind: 'error', status: 500 }, { kind: 'reset' }, { kind: 'error', status: 503 }, { kind: 'reset' }, { kind: 'hang' }];
+const healthy: FakeBehavior = { kind: 'ok', text: 'Noted <EMAIL_1> and <SECRET_1>.' };
+/** Per-attempt deadline: a hanging fake fails after this, and the executor moves on. */
+const attemptMs = 250;
+
+function shuffled<T>(rng: Rng, list: readonly T[]): T[] {
+  const out = [...list];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+interface RoundSetup {
+  fallbacks: Record<string, string[]>;
+  price: Record<string, number>;
+  /** `router.default` (the router's own default: the first model). */
+  defaultModel: string;
+  maxFallbacks: number;
+  /** A rule sets a domain, so `auto` ranks by quality (the oracle then checks the outcome, not the plan). */
+  domainRule: boolean;
+  breakerFailures: number;
+  /** Models that hedge: `hedgeAfterMs`, the next model starts too when this one is slow. */
+  hedge: Record<string, number>;
+}
+
+function randomSetup(rng: Rng): RoundSetup {
+  const fallbacks: Record<string, string[]> = {};
+  const price: Record<string, number> = {};
+  const hedge: Record<string, number> = {};
+  for (const id of modelIds) {
+    if (rng() < 0.5) hedge[id] = 20 + Math.floor(rng() * 40);
+    fallbacks[id] = shuffled(rng, modelIds.filter((other) => other !== id)).filter(() => rng() < 0.5);
+    price[id] = Math.round(rng() * 1000) / 100;
+  }
+  return {
+    fallbacks,
+    price,
+    defaultModel: pick(rng, modelIds),
+    maxFallbacks: Math.floor(rng() * 5),
+    domainRule: rng() < 0.3,
+    // Half the rounds keep breakers out of the way; the others open them after a few failures.
+    breakerFailures: rng() < 0.5 ? 10_000 : 2 + Math.floor(rng() * 3),
+    hedge,
+  };
+}
+
+function portfolioFor(rng: Rng, setup: RoundSetup, policy: PolicyInput, audit: string, fakes: Map<string, FakeOpenAIUpstream>) {
+  return {
+    models: modelIds.map((id) => ({
+      id,
+      backend: 'openai-compatible' as const,
+      baseURL: fakes.get(id)!.url,
+      zone: modelZones[id]!,
+      firstByteTimeoutMs: 5_000,
+      // Health checks would trip breakers between requests, out of the oracle's sight.
+      healthCheck: false as const,
+      fallbacks: setup.fallbacks[id]!,
+      domains: ['support'],
+      quality: { support: Math.round(rng() * 100) / 100 },
+      pricePerMTok: setup.price[id]!,
+      ...(setup.hedge[id] === undefined ? {} : { hedgeAfterMs: setup.hedge[id] }),
+    })),
+    resilience: {
+      retry: { retries: Math.floor(rng() * 2), baseMs: 5, capMs: 20 },
+      // The window and the open time outlast a round: a breaker's state only changes by requests.
+      breaker: { failures: setup.breakerFailures, windowMs: 600_000, openMs: 600_000 },
+      timeouts: { attemptMs, firstTokenMs: attemptMs },
+    },
+    router: {
+      default: setup.defaultModel,
+      maxFallbacks: setup.maxFallbacks,
+      rules: setup.domainRule ? [{ name: 'all-support', domain: 'support' }] : [],
+    },
+    policy: { ...policy, audit: { file: audit } },
+  };
+}
+
+/** The plan `auto` must make without a domain: the default (or the cheapest allowed), then the rest by price. */
+function autoOrder(setup: RoundSetup, allowed: ReadonlySet<string>): string[] {
+  const pool = modelIds.filter((id) => allowed.has(id)).sort((a, b) => setup.price[a]! - setup.price[b]!);
+  const primary = allowed.has(setup.defaultModel) ? setup.defaultModel : pool[0]!;
+  return [primary, ...pool.filter((id) => id !== primary)].slice(0, 1 + setup.maxFallbacks);
+}
 
 describe('sovereignty property', { timeout: 120_000 }, () => {
   const fakes = new Map<string, FakeOpenAIUpstream>();
@@ -169,92 +255,100 @@ describe('sovereignty property', { timeout: 120_000 }, () => {
     it(`holds for ${rounds * requestsPerRound} random requests (seed ${seed}; rerun with POLICY_PROPERTY_SEED=${seed})`, async (t) => {
       t.diagnostic(`sovereignty property seed ${seed}`);
       const rng = seededRandom(seed);
-      const counts = { ok: 0, redacted: 0, refused: 0, upstreamFailed: 0, emulatedFallbacks: 0, fallbackAnswered: 0 };
+      const counts = { ok: 0, auto: 0, redacted: 0, refused: 0, upstreamFailed: 0, circuitOpen: 0, fallbackAnswered: 0, shedAnswered: 0, hedged: 0 };
       for (let round = 0; round < rounds; round++) {
         const policy = randomPolicy(rng);
         const expect = oracle(policy);
+        const setup = randomSetup(rng);
         const audit = path.join(dir, `audit-${seed}-${round}.jsonl`);
-        const started: StartedGateway = await startGatewayFromConfig({
-          models: modelIds.map((id) => ({ id, backend: 'openai-compatible' as const, baseURL: fakes.get(id)!.url, zone: modelZones[id]!, firstByteTimeoutMs: 5_000 })),
-          policy: { ...policy, audit: { file: audit } },
-        });
-        const context = () => `seed ${seed}, round ${round}, policy ${JSON.stringify(policy)}`;
-        const sentByRequest = new Map<string, Generated>();
+        const started: StartedGateway = await startGatewayFromConfig(portfolioFor(rng, setup, policy, audit, fakes));
+        const context = () => `seed ${seed}, round ${round}, setup ${JSON.stringify(setup)}, policy ${JSON.stringify(policy)}`;
+        const sentByRequest = new Map<string, { generated: Generated; allowed: ReadonlySet<string> }>();
+        const answers = new Map<string, string | null>();
         try {
           for (let n = 0; n < requestsPerRound; n++) {
             // A random portfolio state: external fakes fail more often, so fallbacks fire.
-            const failing = new Set<string>();
+            const failing = new Map<string, FakeBehavior>();
             for (const [id, fake] of fakes) {
-              const fails = rng() < (modelZones[id] === 'external' ? 0.5 : 0.15);
-              if (fails) failing.add(id);
-              fake.setBehavior(fails ? pick(rng, failures) : { kind: 'ok', text: 'Noted <EMAIL_1> and <SECRET_1>.' });
+              const fails = rng() < (modelZones[id] === 'external' || setup.hedge[id] !== undefined ? 0.45 : 0.2);
+              // A hedging model that fails mostly hangs, so its hedge starts.
+              const behavior = !fails ? healthy : setup.hedge[id] !== undefined && rng() < 0.6 ? ({ kind: 'hang' } as const) : pick(rng, failures);
+              if (fails) failing.set(id, behavior);
+              fake.setBehavior(behavior);
             }
-            const target = pick(rng, modelIds);
-            const generated = randomRequest(rng, target);
+            const auto = rng() < 0.3;
+            const generated = randomRequest(rng, auto ? 'auto' : pick(rng, modelIds));
+            if (auto && generated.endpoint === '/v1/embeddings') generated.body.model = pick(rng, modelIds);
+            const target = String(generated.body.model);
             const marks = new Map([...fakes].map(([id, fake]) => [id, fake.requests.length]));
             const labels = generated.values.map((v) => v.label);
-            const where = () => `${context()}, request ${n}: ${JSON.stringify(generated.body)}`;
+            const allowed = new Set(modelIds.filter((id) => expect.expect(labels, modelZones[id]!) === 'ok'));
+            const blocked = expect.expect(labels, 'local') === 'blocked';
+            // Circuit states before the request: an open circuit sheds the model (no attempt).
+            const open = new Set(started.gateway.executor.circuitStates().filter((c) => c.state === 'open').map((c) => c.id));
+            const requestId = `prop-${seed}-${round}-${n}`;
+            sentByRequest.set(requestId, { generated, allowed });
+            const where = () => `${context()}, request ${n} (failing ${JSON.stringify([...failing])}, open ${[...open].join(',')}): ${JSON.stringify(generated.body)}`;
 
-            if (generated.endpoint === '/v1/chat/completions' && rng() < 0.3) {
-              // The executor's contract, emulated until it is merged: the guard before every attempt, fallbacks on failure.
-              counts.emulatedFallbacks++;
-              const request = parseChatBody(generated.body).request;
-              const policyView = started.gateway.policy!.forGenerate(request, undefined);
-              const order = [target, ...modelIds.filter((id) => id !== target && rng() < 0.6)];
-              let answeredBy: string | undefined;
-              for (const id of order) {
-                let prepared;
-                try {
-                  prepared = policyView.generate(id, request);
-                } catch (error) {
-                  assert.ok(error instanceof UnbundleError && error.status === 403, where());
-                  assert.notEqual(expect.expect(labels, modelZones[id]!), 'ok', `guard refused an allowed zone: ${where()}`);
-                  continue;
-                }
-                assert.equal(expect.expect(labels, modelZones[id]!), 'ok', `guard let a forbidden zone through: ${where()}`);
-                const backend: Backend = started.gateway.options.models.get(id)!.backend;
-                try {
-                  await backend.generate(prepared.request, AbortSignal.timeout(10_000));
-                  answeredBy = id;
-                  break;
-                } catch (error) {
-                  assert.ok(failing.has(id), `a healthy fake failed: ${String(error)}`);
-                }
-              }
-              if (answeredBy !== undefined && answeredBy !== target) counts.fallbackAnswered++;
+            const response = await fetch(`${started.url}${generated.endpoint}`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+              body: JSON.stringify(generated.body),
+              signal: AbortSignal.timeout(15_000),
+            });
+            const text = await response.text();
+            const answeredBy = response.headers.get('x-unbundle-model');
+            const code = response.status === 200 ? undefined : (JSON.parse(text) as { error: { code: string } }).error.code;
+            if (target === 'auto') counts.auto++;
+            answers.set(requestId, response.status === 200 ? answeredBy : null);
+
+            // The oracle: which refusal, or which models the executor may try in order (undefined: `auto` ranked by quality).
+            let refusal: string | undefined;
+            let chain: string[] | undefined;
+            if (blocked) refusal = 'UNBUNDLE_E_POLICY_BLOCKED';
+            else if (target === 'auto') {
+              if (allowed.size === 0) refusal = 'UNBUNDLE_E_POLICY_FORBIDDEN_ZONE';
+              else if (!setup.domainRule) chain = autoOrder(setup, allowed);
+            } else if (!allowed.has(target)) refusal = 'UNBUNDLE_E_POLICY_FORBIDDEN_ZONE';
+            else chain = [target, ...setup.fallbacks[target]!.filter((id) => allowed.has(id))];
+
+            if (refusal !== undefined) {
+              assert.equal(response.status, 403, `expected a refusal: ${where()} → ${text}`);
+              assert.equal(code, refusal, where());
+              for (const { value } of generated.values) assert.ok(!text.includes(value), `the refusal echoes a value: ${text}`);
+              counts.refused++;
             } else {
-              const requestId = `prop-${seed}-${round}-${n}`;
-              sentByRequest.set(requestId, generated);
-              const response = await fetch(`${started.url}${generated.endpoint}`, {
-                method: 'POST',
-                headers: { 'content-type': 'application/json', 'x-request-id': requestId },
-                body: JSON.stringify(generated.body),
-              });
-              const text = await response.text();
-              const expected = expect.expect(labels, modelZones[target]!);
-              if (expected === 'blocked' || expected === 'forbidden') {
-                assert.equal(response.status, 403, `expected a refusal: ${where()} → ${text}`);
-                const code = (JSON.parse(text) as { error: { code: string } }).error.code;
-                assert.equal(code, expected === 'blocked' ? 'UNBUNDLE_E_POLICY_BLOCKED' : 'UNBUNDLE_E_POLICY_FORBIDDEN_ZONE', where());
-                for (const { value } of generated.values) assert.ok(!text.includes(value), `the refusal echoes a value: ${text}`);
-                counts.refused++;
-              } else if (failing.has(target)) {
-                assert.ok(response.status >= 500 || text.includes('"error"'), `a failing upstream must surface as an error: ${where()} → ${response.status} ${text}`);
-                // A failing upstream surfaces as its upstream error, or — once its circuit breaker has
-                // opened after repeated failures — as the executor's CIRCUIT_OPEN (docs/executor.md).
-                assert.match(text, /UNBUNDLE_E_(UPSTREAM_[A-Z_]+|CIRCUIT_OPEN)/, where());
-                counts.upstreamFailed++;
-              } else {
-                assert.equal(response.status, 200, `expected success: ${where()} → ${text}`);
+              const candidates = chain ?? [...allowed];
+              const live = candidates.filter((id) => !failing.has(id) && !open.has(id));
+              if (chain !== undefined && target === 'auto') assert.equal(response.headers.get('x-unbundle-route') ?? chain[0], chain[0], `auto chose another primary: ${where()}`);
+              // A hanging model that hedges, with a next model to try: both get the request.
+              const hedged = candidates.findIndex((id) => !open.has(id) && failing.get(id)?.kind === 'hang' && setup.hedge[id] !== undefined);
+              if (chain !== undefined && hedged >= 0 && hedged + 1 < chain.length && !candidates.slice(0, hedged).some((id) => live.includes(id))) counts.hedged++;
+              if (response.status === 200) {
+                assert.ok(answeredBy !== null && live.includes(answeredBy), `answered by ${answeredBy}, not a healthy allowed model of ${JSON.stringify(candidates)}: ${where()}`);
                 assert.ok(!text.includes('"error"'), `stream ended in an error: ${text}`);
                 counts.ok++;
+                if (answeredBy !== candidates[0]) counts.fallbackAnswered++;
+                if (open.size > 0) counts.shedAnswered++;
+              } else {
+                // Every model the executor could try failed: the last attempt's upstream error, or —
+                // when no model was even tried because every circuit was open — CIRCUIT_OPEN.
+                assert.ok(chain === undefined || live.length === 0, `a healthy allowed model (${live.join(', ')}) was available: ${where()} → ${response.status} ${text}`);
+                assert.ok(response.status >= 500, `${where()} → ${response.status} ${text}`);
+                if (chain === undefined) assert.match(code ?? '', /^UNBUNDLE_E_(UPSTREAM_[A-Z_]+|CIRCUIT_OPEN)$/, where());
+                else if (chain.every((id) => open.has(id))) assert.equal(code, 'UNBUNDLE_E_CIRCUIT_OPEN', where());
+                else assert.match(code ?? '', /^UNBUNDLE_E_UPSTREAM_[A-Z_]+$/, where());
+                if (code === 'UNBUNDLE_E_CIRCUIT_OPEN') counts.circuitOpen++;
+                else counts.upstreamFailed++;
               }
             }
 
             // The property itself: the bytes each zone received.
             for (const [id, fake] of fakes) {
               const zone = modelZones[id]!;
-              for (const captured of fake.requests.slice(marks.get(id))) {
+              const received = fake.requests.slice(marks.get(id));
+              if (!allowed.has(id)) assert.equal(received.length, 0, `zone ${zone} (${id}) may not see this request, yet received ${received.length} request(s): ${where()}`);
+              for (const captured of received) {
                 for (const { label, value } of generated.values) {
                   if (expect.clear(label, zone)) continue;
                   assert.ok(!captured.rawBody.includes(value) && !captured.rawBody.includes(JSON.stringify(value).slice(1, -1)), `${label} value reached zone ${zone} (${id}): ${where()}`);
@@ -263,12 +357,15 @@ describe('sovereignty property', { timeout: 120_000 }, () => {
               }
             }
           }
-          // Provable from the audit log: every request is there, and names only zones its data may reach.
+          // Provable from the audit log: every request is there, and names only zones and models its data may reach.
           const records = await started.gateway.audit!.query({});
-          for (const [requestId, generated] of sentByRequest) {
+          for (const [requestId, { generated, allowed }] of sentByRequest) {
             const record = records.find((r) => r.requestId === requestId);
             assert.ok(record, `no audit record for ${requestId}`);
             for (const zone of record.zones) assert.equal(expect.expect(generated.values.map((v) => v.label), zone), 'ok', `audit shows data in zone ${zone}: ${context()}`);
+            for (const model of record.models) assert.ok(allowed.has(model), `audit shows data at model ${model}: ${context()}`);
+            const answeredBy = answers.get(requestId);
+            if (answeredBy) assert.ok(record.models.includes(answeredBy), `audit of ${requestId} omits the model that answered (${answeredBy}): ${JSON.stringify(record)}`);
             const counted = Object.values(record.detectors).reduce((a, b) => a + b, 0);
             assert.equal(counted, generated.values.length, `audit counts ${JSON.stringify(record.detectors)}`);
           }
@@ -278,7 +375,7 @@ describe('sovereignty property', { timeout: 120_000 }, () => {
         }
       }
       t.diagnostic(`outcomes: ${JSON.stringify(counts)}`);
-      assert.ok(counts.ok > 10 && counts.refused > 10 && counts.upstreamFailed > 5 && counts.redacted > 0 && counts.fallbackAnswered > 0, `the generator must exercise every outcome: ${JSON.stringify(counts)}`);
+      assert.ok(counts.ok > 10 && counts.refused > 10 && counts.upstreamFailed > 3 && counts.redacted > 0 && counts.fallbackAnswered > 5 && counts.auto > 10 && counts.hedged > 0, `the generator must exercise every outcome: ${JSON.stringify(counts)}`);
     });
   }
 });
