@@ -71,7 +71,8 @@ export function toChatHistory(messages: readonly ChatMessage[], modelId: string)
       case 'assistant':
         return { type: 'model', response: [[text, toolCallText(message)].filter((part) => part !== '').join(' ')] };
       case 'tool':
-        // Tool calling is not wired to llama.cpp yet; results still reach the model as context.
+        // Tool calls are made through a JSON-schema grammar (tool-calling.ts), not the template's own
+        // function-calling syntax, so a tool result reaches the model as a user turn it can read.
         return { type: 'user', text: `Tool result${message.toolCallId ? ` (${message.toolCallId})` : ''}: ${text}` };
     }
   });
