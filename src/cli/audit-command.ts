@@ -1,12 +1,9 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { UnbundleError } from '../errors.ts';
 import { renderTable } from '../ledger/cost-format.ts';
 import { parseTimeBound } from '../ledger/cost-report.ts';
-import { readConfigDocument } from '../portfolio/load-portfolio.ts';
+import { readAuditLog } from '../ledger/read-audit-log.ts';
 import type { AuditFilter, AuditRecord } from '../policy/audit-sink.ts';
 import { dataClasses, isDataClass } from '../policy/data-class.ts';
-import { auditFilePath, readAuditFile } from '../policy/jsonl-audit-sink.ts';
 import type { PolicyDecision } from '../policy/request-policy.ts';
 import { exitCodes, parseCommandArgs, type Command, type CommandIO } from './command.ts';
 
@@ -19,8 +16,10 @@ export const auditCommand: Command = {
   usage: `Usage: unbundle audit [--since 24h] [--until WHEN] [--class CLASS] [--tenant T] [--decision D]
                       [--json] [--config FILE] [--file FILE]
 
-Reads the audit log the server appends when a policy is configured (policy.audit.file, else
-audit.jsonl in UNBUNDLE_DATA_DIR, default ./.unbundle). Records hold labels and counts, never values.
+Reads the audit log the server appends when a policy is configured, from the same place: the
+JSONL file policy.audit.file when set; else the ledger store (ledger.sqlite in UNBUNDLE_DATA_DIR,
+default ./.unbundle, or Postgres when UNBUNDLE_DATABASE_URL is set); with ledger.enabled: false,
+audit.jsonl in the data dir. Records hold labels and counts, never values.
 
 Options:
   --since WHEN    start: 30m, 24h, 7d, 2w before now, or a UTC date such as 2025-08-01 (default 24h)
@@ -29,7 +28,7 @@ Options:
   --tenant T      only requests of this tenant
   --decision D    only ${decisions.join(', ')}
   --json          one JSON record per line
-  --config FILE   portfolio.yaml, for policy.audit.file and ledger.dataDir (env: UNBUNDLE_CONFIG)
+  --config FILE   portfolio.yaml, for policy.audit.file and the ledger section (env: UNBUNDLE_CONFIG)
   --file FILE     the audit JSONL file itself
 `,
   async run(argv, io) {
@@ -54,29 +53,17 @@ Options:
       filter.decision = values.decision as PolicyDecision;
     }
     if (values.tenant !== undefined) filter.tenant = values.tenant;
-    const file = values.file !== undefined ? path.resolve(io.cwd, values.file) : locate(values.config, io);
-    if (!existsSync(file)) {
-      io.stderr.write(`unbundle audit: no audit log at ${file} — the server writes it once a policy is configured and requests arrive; point --file, --config or UNBUNDLE_DATA_DIR at the one the server uses.\n`);
+    const read = await readAuditLog({ ...(values.file !== undefined ? { file: values.file } : {}), ...(values.config !== undefined ? { config: values.config } : {}), env: io.env, cwd: io.cwd, filter });
+    if ('missing' in read) {
+      io.stderr.write(`unbundle audit: no audit log at ${read.missing} — the server writes it once a policy is configured and requests arrive; point --file, --config, UNBUNDLE_DATA_DIR or UNBUNDLE_DATABASE_URL at the one the server uses.\n`);
       return exitCodes.unavailable;
     }
-    const records = await readAuditFile(file, filter);
+    const { records } = read;
     if (values.json) io.stdout.write(records.map((r) => `${JSON.stringify(r)}\n`).join(''));
     else io.stdout.write(render(records, filter));
     return exitCodes.ok;
   },
 };
-
-/** Same place the server writes: policy.audit.file, else $UNBUNDLE_DATA_DIR or ledger.dataDir, else ./.unbundle. */
-function locate(configPath: string | undefined, io: CommandIO): string {
-  const config = configPath ?? io.env.UNBUNDLE_CONFIG;
-  if (config === undefined) return auditFilePath(undefined, undefined, io.env, io.cwd);
-  const absolute = path.resolve(io.cwd, config);
-  const raw = readConfigDocument(absolute) as { policy?: { audit?: { file?: unknown } }; ledger?: { dataDir?: unknown } } | undefined;
-  const configured = raw?.policy?.audit?.file;
-  const dataDir = raw?.ledger?.dataDir;
-  const base = path.dirname(absolute);
-  return auditFilePath(typeof configured === 'string' ? path.resolve(base, configured) : undefined, typeof dataDir === 'string' ? dataDir : undefined, io.env, io.cwd);
-}
 
 function usage(message: string): UnbundleError {
   return new UnbundleError('UNBUNDLE_E_USAGE', `unbundle ${name}: ${message}.`);

@@ -1,4 +1,6 @@
 import type { AggregateRow, GroupBy, LedgerFilter, LedgerQuery, LedgerStore } from './ledger-store.ts';
+import type { AuditFilter, AuditRecord } from '../policy/audit-sink.ts';
+import type { AuditRow } from './audit-row.ts';
 import type { LedgerRow } from './ledger-row.ts';
 
 /**
@@ -41,6 +43,16 @@ export class LazyMigratingStore implements LedgerStore {
   async aggregate(by: GroupBy, filter: LedgerFilter): Promise<AggregateRow[]> {
     await this.migrate();
     return this.inner.aggregate(by, filter);
+  }
+
+  async insertAudit(rows: readonly AuditRow[]): Promise<number> {
+    await this.migrate();
+    return this.inner.insertAudit(rows);
+  }
+
+  async queryAudit(filter: AuditFilter): Promise<AuditRecord[]> {
+    await this.migrate();
+    return this.inner.queryAudit(filter);
   }
 
   close(): Promise<void> {

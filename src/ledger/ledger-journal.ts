@@ -2,6 +2,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, 
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import type { z } from 'zod';
 import { ledgerRowSchema, type LedgerRow } from './ledger-row.ts';
 
 /**
@@ -68,7 +69,7 @@ export class LedgerJournal {
   }
 
   /** Appends rows with one write; throws when the disk refuses (the caller keeps them in memory). */
-  append(rows: readonly LedgerRow[]): JournalSegment {
+  append(rows: readonly unknown[]): JournalSegment {
     const segment = this.active ?? this.openSegment();
     let text = '';
     for (const row of rows) text += `${JSON.stringify(row)}\n`;
@@ -145,19 +146,22 @@ export function removeFile(file: string): void {
   }
 }
 
-export interface JournalContents {
-  rows: LedgerRow[];
+export interface JournalContents<T = LedgerRow> {
+  rows: T[];
   /** Lines that did not parse or validate (a torn last line after a crash, a hand edit). */
   badLines: number;
 }
 
-export function readJournalFile(file: string): JournalContents {
-  const rows: LedgerRow[] = [];
+/** Reads a journal back, each line checked against `schema` (default: ledger rows). */
+export function readJournalFile(file: string): JournalContents;
+export function readJournalFile<T>(file: string, schema: z.ZodType<T>): JournalContents<T>;
+export function readJournalFile(file: string, schema: z.ZodType<unknown> = ledgerRowSchema): JournalContents<unknown> {
+  const rows: unknown[] = [];
   let badLines = 0;
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (line.trim() === '') continue;
     try {
-      const parsed = ledgerRowSchema.safeParse(JSON.parse(line));
+      const parsed = schema.safeParse(JSON.parse(line));
       if (parsed.success) rows.push(parsed.data);
       else badLines++;
     } catch {

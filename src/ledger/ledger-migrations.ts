@@ -52,6 +52,40 @@ export const ledgerMigrations: readonly Migration[] = [
       ALTER TABLE ${schema}.ledger_rows ADD COLUMN client_request_id TEXT;
       ALTER TABLE ${schema}.ledger_rows ADD COLUMN attempted_models TEXT;`,
   },
+  {
+    version: 3,
+    description: 'audit_records: the data-policy audit log, append-only (labels and counts, never values)',
+    sqlite: `
+      CREATE TABLE audit_records (
+        id TEXT PRIMARY KEY,
+        time INTEGER NOT NULL,
+        request_id TEXT NOT NULL, tenant TEXT, endpoint TEXT NOT NULL,
+        data_class TEXT NOT NULL, detectors TEXT NOT NULL, zones TEXT NOT NULL, models TEXT NOT NULL,
+        decision TEXT NOT NULL, code TEXT
+      );
+      CREATE INDEX audit_records_time ON audit_records (time);
+      CREATE INDEX audit_records_class_time ON audit_records (data_class, time);
+      CREATE INDEX audit_records_tenant_time ON audit_records (tenant, time);
+      CREATE TRIGGER audit_records_no_update BEFORE UPDATE ON audit_records
+        BEGIN SELECT RAISE(ABORT, 'audit_records is append-only'); END;
+      CREATE TRIGGER audit_records_no_delete BEFORE DELETE ON audit_records
+        BEGIN SELECT RAISE(ABORT, 'audit_records is append-only'); END;`,
+    postgres: (schema) => `
+      CREATE TABLE ${schema}.audit_records (
+        id TEXT PRIMARY KEY,
+        time BIGINT NOT NULL,
+        request_id TEXT NOT NULL, tenant TEXT, endpoint TEXT NOT NULL,
+        data_class TEXT NOT NULL, detectors TEXT NOT NULL, zones TEXT NOT NULL, models TEXT NOT NULL,
+        decision TEXT NOT NULL, code TEXT
+      );
+      CREATE INDEX audit_records_time ON ${schema}.audit_records (time);
+      CREATE INDEX audit_records_class_time ON ${schema}.audit_records (data_class, time);
+      CREATE INDEX audit_records_tenant_time ON ${schema}.audit_records (tenant, time);
+      CREATE FUNCTION ${schema}.audit_records_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'audit_records is append-only'; END $$;
+      CREATE TRIGGER audit_records_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON ${schema}.audit_records
+        FOR EACH STATEMENT EXECUTE FUNCTION ${schema}.audit_records_append_only();`,
+  },
 ];
 
 export const latestLedgerVersion = ledgerMigrations.at(-1)!.version;

@@ -1,3 +1,5 @@
+import type { AuditFilter, AuditRecord } from '../policy/audit-sink.ts';
+import type { AuditRow } from './audit-row.ts';
 import type { LedgerRow, LedgerStatus } from './ledger-row.ts';
 
 /**
@@ -63,6 +65,14 @@ export interface LedgerStore {
   insertBatch(rows: readonly LedgerRow[]): Promise<number>;
   query(query: LedgerQuery): Promise<LedgerRow[]>;
   aggregate(by: GroupBy, filter: LedgerFilter): Promise<AggregateRow[]>;
+  /**
+   * Appends policy audit records in one transaction, ignoring ids already stored; returns how many
+   * were new. The audit table is append-only: no store has an update or delete path, and the SQL
+   * stores refuse UPDATE/DELETE on it with a trigger.
+   */
+  insertAudit(rows: readonly AuditRow[]): Promise<number>;
+  /** Audit records matching the filter, oldest first. */
+  queryAudit(filter: AuditFilter): Promise<AuditRecord[]>;
   close(): Promise<void>;
 }
 

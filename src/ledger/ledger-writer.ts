@@ -1,7 +1,6 @@
 import { renameSync } from 'node:fs';
-import { LedgerJournal, readJournalFile, removeFile, type JournalSegment } from './ledger-journal.ts';
+import { LedgerJournal, readJournalFile, removeFile, type JournalContents, type JournalSegment } from './ledger-journal.ts';
 import type { LedgerRow } from './ledger-row.ts';
-import type { LedgerStore } from './ledger-store.ts';
 
 /**
  * Gets ledger rows from the hot path into the store without slowing it down or losing any.
@@ -13,8 +12,15 @@ import type { LedgerStore } from './ledger-store.ts';
  * when the store is back. Replays are idempotent: the stores ignore ids they already hold.
  */
 
-export interface LedgerWriterOptions {
-  store: LedgerStore;
+/** Where a writer commits its batches: the ledger store, or an adapter onto another of its tables (the audit log). */
+export interface BatchStore<T> {
+  insertBatch(rows: readonly T[]): Promise<number>;
+}
+
+export interface LedgerWriterOptions<T extends { id: string } = LedgerRow> {
+  store: BatchStore<T>;
+  /** Reads back a journal file of T (default: ledger rows). */
+  readJournal?: (file: string) => JournalContents<T>;
   /** Folder for the write-ahead journal / spool; without it a crash loses uncommitted rows. */
   journalDir?: string;
   /** Rows per transaction (default 500). */
@@ -50,13 +56,14 @@ export interface LedgerWriterStats {
   storeHealthy: boolean;
 }
 
-interface Entry {
-  row: LedgerRow;
+interface Entry<T> {
+  row: T;
   segment: JournalSegment | undefined;
 }
 
-export class LedgerWriter {
-  private readonly store: LedgerStore;
+export class LedgerWriter<T extends { id: string } = LedgerRow> {
+  private readonly store: BatchStore<T>;
+  private readonly readJournal: (file: string) => JournalContents<T>;
   private readonly journal: LedgerJournal | undefined;
   private readonly batchSize: number;
   private readonly flushIntervalMs: number;
@@ -64,7 +71,7 @@ export class LedgerWriter {
   private readonly retryMinMs: number;
   private readonly retryMaxMs: number;
   private readonly onError: (error: Error, context: string) => void;
-  private queue: Entry[] = [];
+  private queue: Entry<T>[] = [];
   private readonly replays: string[] = [];
   private timer: NodeJS.Timeout | undefined;
   private pumping = false;
@@ -73,15 +80,16 @@ export class LedgerWriter {
   private closed = false;
   private readonly waiters = new Set<() => void>();
   /** Rows recorded durably in this event-loop turn, and the one promise they all wait on. */
-  private durable: LedgerRow[] = [];
+  private durable: T[] = [];
   private durableTurn: Promise<void> | undefined;
   private resolveTurn: (() => void) | undefined;
   private unreportedDrops = 0;
   private lastDropReport = 0;
   private readonly counts = { recorded: 0, committed: 0, spilled: 0, dropped: 0, journalErrors: 0, failedCommits: 0, replayedFiles: 0, rejectedLines: 0, journalMs: 0, commitMs: 0 };
 
-  constructor(options: LedgerWriterOptions) {
+  constructor(options: LedgerWriterOptions<T>) {
     this.store = options.store;
+    this.readJournal = options.readJournal ?? ((file) => readJournalFile(file) as unknown as JournalContents<T>);
     this.batchSize = options.batchSize ?? 500;
     this.flushIntervalMs = options.flushIntervalMs ?? 50;
     this.maxQueue = options.maxQueue ?? 10_000;
@@ -97,7 +105,7 @@ export class LedgerWriter {
   }
 
   /** Journals (one write syscall) and queues the row; returns at once, never throws. */
-  record(row: LedgerRow): void {
+  record(row: T): void {
     if (this.refuseAfterClose(row)) return;
     this.enqueue([row], this.journalAppend([row]));
   }
@@ -108,7 +116,7 @@ export class LedgerWriter {
    * sends a response's last bytes, so a row the client saw complete survives kill -9, at a
    * fraction of a syscall per request under load. Never rejects.
    */
-  recordDurable(row: LedgerRow): Promise<void> {
+  recordDurable(row: T): Promise<void> {
     if (this.refuseAfterClose(row)) return Promise.resolve();
     if (!this.journal) {
       this.enqueue([row], undefined);
@@ -144,14 +152,14 @@ export class LedgerWriter {
     this.onError(new Error(`ledger queue full (${this.maxQueue} rows) and no journal`), `dropped ${count} row(s), the last ${id}; see stats().dropped`);
   }
 
-  private refuseAfterClose(row: LedgerRow): boolean {
+  private refuseAfterClose(row: T): boolean {
     if (!this.closed) return false;
     this.counts.dropped++;
     this.onError(new Error(`row ${row.id} recorded after close`), 'dropped a ledger row');
     return true;
   }
 
-  private journalAppend(rows: readonly LedgerRow[]): JournalSegment | undefined {
+  private journalAppend(rows: readonly T[]): JournalSegment | undefined {
     if (!this.journal) return undefined;
     const start = performance.now();
     try {
@@ -165,7 +173,7 @@ export class LedgerWriter {
     }
   }
 
-  private enqueue(rows: readonly LedgerRow[], segment: JournalSegment | undefined): void {
+  private enqueue(rows: readonly T[], segment: JournalSegment | undefined): void {
     this.counts.recorded += rows.length;
     for (const row of rows) {
       if (this.queue.length < this.maxQueue) {
@@ -287,7 +295,7 @@ export class LedgerWriter {
   }
 
   private async replayFile(file: string): Promise<void> {
-    const { rows, badLines } = readJournalFile(file);
+    const { rows, badLines } = this.readJournal(file);
     for (let start = 0; start < rows.length; start += this.batchSize) {
       await this.store.insertBatch(rows.slice(start, start + this.batchSize));
     }

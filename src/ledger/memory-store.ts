@@ -1,3 +1,5 @@
+import { matchesAuditFilter, type AuditFilter, type AuditRecord } from '../policy/audit-sink.ts';
+import { auditRecordOf, type AuditRow } from './audit-row.ts';
 import type { LedgerRow } from './ledger-row.ts';
 import { latestLedgerVersion } from './ledger-migrations.ts';
 import { sortAggregates } from './ledger-sql.ts';
@@ -7,6 +9,7 @@ import { queryLimit, type AggregateRow, type GroupBy, type LedgerFilter, type Le
 export class MemoryLedgerStore implements LedgerStore {
   readonly kind = 'memory';
   private readonly rows = new Map<string, LedgerRow>();
+  private readonly audit = new Map<string, AuditRow>();
   private closed = false;
   /** Tests flip this to play a store that is down. */
   failing: Error | undefined;
@@ -55,6 +58,24 @@ export class MemoryLedgerStore implements LedgerStore {
     return sortAggregates(
       [...groups.values()].map(({ latencyTotal, ...group }) => ({ ...group, avgLatencyMs: group.requests > 0 ? latencyTotal / group.requests : 0 })),
     );
+  }
+
+  async insertAudit(rows: readonly AuditRow[]): Promise<number> {
+    this.check();
+    let inserted = 0;
+    for (const row of rows) {
+      if (this.audit.has(row.id)) continue;
+      this.audit.set(row.id, structuredClone(row));
+      inserted++;
+    }
+    return inserted;
+  }
+
+  async queryAudit(filter: AuditFilter): Promise<AuditRecord[]> {
+    this.check();
+    const matching = [...this.audit.values()].filter((row) => matchesAuditFilter(row, filter));
+    matching.sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || (a.id < b.id ? -1 : 1));
+    return matching.map((row) => structuredClone(auditRecordOf(row)));
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,6 @@
 import pg from 'pg';
+import type { AuditFilter, AuditRecord } from '../policy/audit-sink.ts';
+import { auditColumns, auditQuerySql, auditRecordFrom, auditValues, type AuditRow } from './audit-row.ts';
 import type { LedgerRow } from './ledger-row.ts';
 import { ledgerColumns, rowFromRecord } from './ledger-row.ts';
 import { ledgerMigrations } from './ledger-migrations.ts';
@@ -112,6 +114,24 @@ export class PostgresLedgerStore implements LedgerStore {
     const { sql, params } = aggregateSql(this.table, by, filter, 'postgres');
     const result = await this.pool.query(sql, params);
     return sortAggregates(result.rows.map((record: Record<string, unknown>) => aggregateFromRecord(record)));
+  }
+
+  async insertAudit(rows: readonly AuditRow[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const values = rows.map(auditValues);
+    const arrays = auditColumns.map((_, index) => values.map((row) => row[index]));
+    const unnest = auditColumns.map((column, index) => `$${index + 1}::${column === 'time' ? 'int8' : 'text'}[]`).join(', ');
+    const result = await this.pool.query(
+      `INSERT INTO ${this.schema}.audit_records (${auditColumns.join(', ')}) SELECT * FROM unnest(${unnest}) ON CONFLICT (id) DO NOTHING`,
+      arrays,
+    );
+    return result.rowCount ?? 0;
+  }
+
+  async queryAudit(filter: AuditFilter): Promise<AuditRecord[]> {
+    const { sql, params } = auditQuerySql(`${this.schema}.audit_records`, filter, 'postgres');
+    const result = await this.pool.query(sql, params);
+    return result.rows.map((record: Record<string, unknown>) => auditRecordFrom(record));
   }
 
   async close(): Promise<void> {

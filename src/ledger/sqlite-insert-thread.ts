@@ -16,20 +16,29 @@ const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = ' + workerData.synchronous);
 db.pragma('busy_timeout = 5000');
-const columns = workerData.columns;
-const tuple = '(' + columns.map(() => '?').join(', ') + ')';
-const insert = (rows) => db.prepare('INSERT OR IGNORE INTO ledger_rows (' + columns.join(', ') + ') VALUES ' + Array(rows).fill(tuple).join(', '));
 const perStatement = workerData.rowsPerStatement;
-const single = insert(1);
-const chunk = insert(perStatement);
-const width = columns.length;
-const run = db.transaction((values, count) => {
-  let inserted = 0;
-  let row = 0;
-  for (; row + perStatement <= count; row += perStatement) inserted += chunk.run(values.slice(row * width, (row + perStatement) * width)).changes;
-  for (; row < count; row++) inserted += single.run(values.slice(row * width, (row + 1) * width)).changes;
-  return inserted;
-});
+// One transaction per table, prepared on first use: ledger_rows, audit_records.
+const writers = new Map();
+function writerFor(table) {
+  let run = writers.get(table);
+  if (run) return run;
+  const columns = workerData.tables[table];
+  if (!columns) throw new Error('no such table: ' + table);
+  const tuple = '(' + columns.map(() => '?').join(', ') + ')';
+  const insert = (rows) => db.prepare('INSERT OR IGNORE INTO ' + table + ' (' + columns.join(', ') + ') VALUES ' + Array(rows).fill(tuple).join(', '));
+  const single = insert(1);
+  const chunk = insert(perStatement);
+  const width = columns.length;
+  run = db.transaction((values, count) => {
+    let inserted = 0;
+    let row = 0;
+    for (; row + perStatement <= count; row += perStatement) inserted += chunk.run(values.slice(row * width, (row + perStatement) * width)).changes;
+    for (; row < count; row++) inserted += single.run(values.slice(row * width, (row + 1) * width)).changes;
+    return inserted;
+  });
+  writers.set(table, run);
+  return run;
+}
 parentPort.on('message', (message) => {
   if (message.close) {
     db.close();
@@ -37,7 +46,7 @@ parentPort.on('message', (message) => {
     return;
   }
   try {
-    parentPort.postMessage({ id: message.id, inserted: run(message.values, message.count) });
+    parentPort.postMessage({ id: message.id, inserted: writerFor(message.table)(message.values, message.count) });
   } catch (error) {
     parentPort.postMessage({ id: message.id, error: String(error && error.message || error) });
   }
@@ -47,7 +56,8 @@ parentPort.on('message', (message) => {
 export interface InsertThreadOptions {
   file: string;
   synchronous: 'normal' | 'full';
-  columns: readonly string[];
+  /** Table → column order of the flattened values sent for it. */
+  tables: Readonly<Record<string, readonly string[]>>;
   rowsPerStatement: number;
 }
 
@@ -61,7 +71,7 @@ export class SqliteInsertThread {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     this.worker = new Worker(workerSource, {
       eval: true,
-      workerData: { driver, file: options.file, synchronous: options.synchronous.toUpperCase(), columns: options.columns, rowsPerStatement: options.rowsPerStatement },
+      workerData: { driver, file: options.file, synchronous: options.synchronous.toUpperCase(), tables: options.tables, rowsPerStatement: options.rowsPerStatement },
     });
     this.worker.on('message', (message: { id: number; inserted?: number; error?: string }) => {
       const waiter = this.pending.get(message.id);
@@ -79,13 +89,13 @@ export class SqliteInsertThread {
     this.worker.on('exit', (code) => fail(new Error(`the SQLite insert thread exited (code ${code})`)));
   }
 
-  /** `values`: `count` rows of column values, flattened in column order. */
-  insert(values: unknown[], count: number): Promise<number> {
+  /** `values`: `count` rows of column values, flattened in the table's column order. */
+  insert(values: unknown[], count: number, table = 'ledger_rows'): Promise<number> {
     if (this.failure) return Promise.reject(this.failure);
     const id = ++this.nextId;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, values, count });
+      this.worker.postMessage({ id, table, values, count });
     });
   }
 

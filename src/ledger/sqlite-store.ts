@@ -1,4 +1,6 @@
 import Database from 'better-sqlite3';
+import type { AuditFilter, AuditRecord } from '../policy/audit-sink.ts';
+import { auditColumns, auditQuerySql, auditRecordFrom, auditValues, type AuditRow } from './audit-row.ts';
 import type { LedgerRow } from './ledger-row.ts';
 import { ledgerColumns, rowFromRecord } from './ledger-row.ts';
 import { ledgerMigrations } from './ledger-migrations.ts';
@@ -29,6 +31,7 @@ export class SqliteLedgerStore implements LedgerStore {
   private readonly db: Database.Database;
   private insertMany: ((rows: readonly LedgerRow[]) => number) | undefined;
   private thread: SqliteInsertThread | undefined;
+  private insertAuditMany: ((rows: readonly AuditRow[]) => number) | undefined;
   private readonly options: SqliteLedgerStoreOptions;
 
   constructor(options: SqliteLedgerStoreOptions) {
@@ -57,7 +60,7 @@ export class SqliteLedgerStore implements LedgerStore {
       this.thread = new SqliteInsertThread({
         file: this.options.path,
         synchronous: this.options.synchronous ?? 'normal',
-        columns: columnNames,
+        tables: { ledger_rows: columnNames, audit_records: auditColumns },
         rowsPerStatement,
       });
     }
@@ -118,8 +121,26 @@ export class SqliteLedgerStore implements LedgerStore {
     return sortAggregates(records.map(aggregateFromRecord));
   }
 
+  async insertAudit(rows: readonly AuditRow[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    if (this.thread) return this.thread.insert(rows.flatMap(auditValues), rows.length, 'audit_records');
+    this.insertAuditMany ??= this.db.transaction((batch: readonly AuditRow[]) => {
+      const insert = this.db.prepare(`INSERT OR IGNORE INTO audit_records (${auditColumns.join(', ')}) VALUES (${auditColumns.map(() => '?').join(', ')})`);
+      let inserted = 0;
+      for (const row of batch) inserted += insert.run(auditValues(row)).changes;
+      return inserted;
+    });
+    return this.insertAuditMany(rows);
+  }
+
+  async queryAudit(filter: AuditFilter): Promise<AuditRecord[]> {
+    const { sql, params } = auditQuerySql('audit_records', filter, 'sqlite');
+    return (this.db.prepare(sql).all(...params) as Array<Record<string, unknown>>).map(auditRecordFrom);
+  }
+
   async close(): Promise<void> {
     await this.thread?.close();
+    this.insertAuditMany = undefined;
     this.thread = undefined;
     this.insertMany = undefined;
     if (this.db.open) this.db.close();

@@ -62,7 +62,7 @@ export const policySchema = z.strictObject({
   audit: z
     .strictObject({
       enabled: z.boolean().default(true),
-      /** JSONL file; default $UNBUNDLE_DATA_DIR/audit.jsonl (else ./.unbundle/audit.jsonl). */
+      /** A JSONL file, always used when set; unset: the ledger store (audit_records) when the ledger is on, else $UNBUNDLE_DATA_DIR/audit.jsonl. */
       file: z.string().min(1).optional(),
     })
     .prefault({}),

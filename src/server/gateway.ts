@@ -7,7 +7,7 @@ import { Executor, type AttemptRecord } from '../executor/executor.ts';
 import type { ServerLedger } from '../ledger/server-ledger.ts';
 import type { Logger } from '../logger.ts';
 import type { AuditSink } from '../policy/audit-sink.ts';
-import { auditFilePath, JsonlAuditSink } from '../policy/jsonl-audit-sink.ts';
+import { openAuditSink } from './open-audit-sink.ts';
 import { createPolicyEngine, type PolicyEngine } from '../policy/policy-engine.ts';
 import { createScanner } from '../policy/create-scanner.ts';
 import { scannerOptionsFromConfig } from '../policy/scanner-config.ts';
@@ -89,7 +89,7 @@ export class Gateway {
     const { policy } = options.portfolio;
     if (policy !== undefined) {
       this.policy = createPolicyEngine(policy, (id) => options.models.get(id)?.config.zone);
-      this.audit = options.auditSink ?? (policy.audit.enabled ? new JsonlAuditSink(auditFilePath(policy.audit.file, options.portfolio.ledger.dataDir, options.env ?? process.env, options.cwd ?? process.cwd())) : undefined);
+      this.audit = options.auditSink ?? (policy.audit.enabled ? openAuditSink(options.portfolio, this.ledger, options) : undefined);
     }
     this.metrics = createGatewayMetrics(options.models, () => this.inFlight.size, this.executor);
     this.ledger?.registerMetrics(this.metrics.registry);
