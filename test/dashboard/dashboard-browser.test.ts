@@ -49,7 +49,7 @@ describe('dashboard in headless Chromium', { timeout: 180_000 }, () => {
           { id: 'upstream', backend: 'openai-compatible', baseURL: upstream.url, model: 'gpt-4o-mini', pricing: 'gpt-4o-mini' },
         ],
       },
-      { dashboard: { adminKey, evalDir: path.join(dir, 'eval'), dataDir: path.join(dir, 'data'), assetsDir } },
+      { env: { UNBUNDLE_ADMIN_KEY: adminKey }, dashboard: { evalDir: path.join(dir, 'eval'), dataDir: path.join(dir, 'data'), assetsDir } },
     );
     client = new OpenAI({ baseURL: `${started.url}/v1`, apiKey: 'unused', maxRetries: 0 });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumFlags, timeout: 30_000 });
