@@ -223,6 +223,12 @@ describe('dashboard in headless Chromium', { timeout: 180_000 }, () => {
     await page.waitForSelector('[data-testid="route-result"]');
     assert.match((await page.textContent('[data-testid="route-result"]'))!, /upstream.*explicit model/s);
     assert.match((await page.textContent('[data-testid="route-result"]'))!, /UNBUNDLE_ROUTER_FILE/);
+    // "auto" is decided by the portfolio's routing: a code question goes to the local specialist.
+    await page.selectOption('select', 'auto');
+    await page.fill('[data-testid="route-prompt"]', 'Why my python function throws an exception in the parser?');
+    await page.click('[data-testid="route-send"]');
+    await page.waitForSelector('[data-testid="route-result"]:has-text("domain code")');
+    assert.match((await page.textContent('[data-testid="route-result"]'))!, /stories/);
     assert.equal(upstream.requests.length, before);
     // The domain mix from the ledger: code went to the local specialist, billing to the API model.
     await page.waitForSelector('[data-testid="chart-domain-mix"] canvas');

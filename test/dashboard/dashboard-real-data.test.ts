@@ -115,6 +115,20 @@ describe('dashboard endpoints over the ledger, the audit, breakers and tenants',
     assert.equal(info.counterfactual, 'cloud');
   });
 
+  it('the route tester decides "auto" with the portfolio routing (rules, classifier, quality) without calling a model', async () => {
+    const info = await get<{ autoRouting: boolean }>('/admin/dashboard/info');
+    assert.equal(info.autoRouting, true);
+    const calls = models.list().map((e) => (e.backend as ScriptedBackend).calls.length);
+    const response = await fetch(`${url}/admin/dashboard/route-explain`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'my python function throws an exception in the parser', model: 'auto' }) });
+    assert.equal(response.status, 200);
+    const body = (await response.json()) as { plan: { primary: string; domain: string; reasons: string[] }; decision: { prediction: { domain: string } | null } };
+    assert.equal(body.plan.primary, 'home');
+    assert.equal(body.plan.domain, 'code');
+    assert.match(body.plan.reasons[0]!, /^domain code/);
+    assert.equal(body.decision.prediction!.domain, 'code');
+    assert.deepEqual(models.list().map((e) => (e.backend as ScriptedBackend).calls.length), calls);
+  });
+
   it('the dashboard endpoints are in the admin route table (listed at GET /admin/)', async () => {
     const index = await get<{ data: Array<{ method: string; path: string }> }>('/admin/');
     const paths = index.data.map((r) => `${r.method} ${r.path}`);
@@ -150,6 +164,7 @@ describe('dashboard endpoints over the ledger, the audit, breakers and tenants',
     const served = (domain: string) => mix.servedBy.filter((r) => r.domain === domain).map((r) => `${r.model}:${r.requests}`);
     assert.deepEqual(served('code'), ['home:1']);
     assert.deepEqual(served('billing'), ['cloud:1']);
+    assert.ok(mix.series.length >= 2, 'every hour of the window is a bucket');
     assert.equal(mix.series.reduce((sum, p) => sum + Object.values(p.counts).reduce((a, b) => a + b, 0), 0), 7);
     assert.ok(mix.reasons.some((r) => r.reason.startsWith('domain code')), JSON.stringify(mix.reasons));
     const bad = await fetch(`${url}/admin/dashboard/routing?since=yesterday`, { headers: auth });

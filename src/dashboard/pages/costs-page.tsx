@@ -91,6 +91,19 @@ const groupings: Array<{ by: CostBy; label: string }> = [
 ];
 const windows = ['24h', '7d', '30d'];
 
+/** The day rows of a by=day report with the days that had no requests filled in (cost 0), so the chart's axis is the window. */
+function everyDay(report: CostReport): Array<{ day: string; cost: number; referenceCost: number | null }> {
+  const byDay = new Map(report.rows.filter((r) => typeof r.day === 'string').map((r) => [String(r.day), r]));
+  const out: Array<{ day: string; cost: number; referenceCost: number | null }> = [];
+  const last = Date.parse(report.until);
+  for (let t = Date.parse(report.since.slice(0, 10) + 'T00:00:00Z'); t <= last && out.length < 400; t += 86_400_000) {
+    const day = new Date(t).toISOString().slice(0, 10);
+    const row = byDay.get(day);
+    out.push({ day, cost: row?.cost ?? 0, referenceCost: row ? (row.referenceCost ?? null) : report.reference ? 0 : null });
+  }
+  return out;
+}
+
 /** The ledger's cost report: spend by model / domain / tenant / day and what the same tokens would have cost on an API model. */
 function LedgerReport({ info }: { info: Info }) {
   const [by, setBy] = useState<CostBy>('model');
@@ -123,7 +136,7 @@ function LedgerReport({ info }: { info: Info }) {
     { key: 'savings', label: 'Savings', value: (r) => r.savings ?? null, numeric: true, render: (r) => (r.savings == null ? '—' : `${money(r.savings, r.currency)} (${rate(r.savingsPercent ?? null, 1)} %)`) },
     { key: 'latency', label: 'Avg latency', value: (r) => r.avgLatencyMs, numeric: true, render: (r) => `${rate(r.avgLatencyMs, 0)} ms` },
   ];
-  const days = report && 'rows' in report && by === 'day' ? report.rows.filter((r) => typeof r.day === 'string').sort((a, b) => String(a.day).localeCompare(String(b.day))) : [];
+  const days = report && 'rows' in report && by === 'day' ? everyDay(report) : [];
   const currency = report && 'rows' in report ? (report.totals[0]?.currency ?? '') : '';
   return (
     <div class="card" data-testid="ledger-report">
@@ -180,7 +193,7 @@ function LedgerReport({ info }: { info: Info }) {
                   { label: 'actual', color: 'var(--accent)' },
                   { label: `on ${report.reference?.name ?? 'reference'}`, color: 'var(--warn)', dash: [4, 4] },
                 ]}
-                data={[days.map((d) => Date.parse(`${String(d.day)}T00:00:00Z`) / 1000), days.map((d) => d.cost), days.map((d) => d.referenceCost ?? null)]}
+                data={[days.map((d) => Date.parse(`${d.day}T00:00:00Z`) / 1000), days.map((d) => d.cost), days.map((d) => d.referenceCost)]}
               />
             ) : null}
           </>

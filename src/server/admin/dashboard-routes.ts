@@ -5,6 +5,8 @@ import { breakeven, selfHostedMonthlyCost } from '../../ledger/cost-breakeven.ts
 import { parseTimeBound } from '../../ledger/cost-report.ts';
 import { loadRouter, type RouterClassifier } from '../../router/classifier/router-file.ts';
 import { chooseRoute } from '../../router/choose-route.ts';
+import { decideRoute } from '../../router/plan-route.ts';
+import { featuresOfText } from '../../router/request-features.ts';
 import { AdapterRegistry } from '../../tune/registry/adapter-registry.ts';
 import { PromotionBook, promoteAdapter, rollbackAdapter } from '../../tune/registry/promote-adapter.ts';
 import type { Gateway } from '../gateway.ts';
@@ -63,11 +65,14 @@ function numberParam(query: URLSearchParams, name: string): number | undefined {
 }
 
 function info(gateway: Gateway, state: DashboardState): object {
-  let autoRouting = true;
-  try {
-    chooseRoute('auto', gateway.options.models);
-  } catch {
-    autoRouting = false;
+  let autoRouting = gateway.routing?.virtualModels.has('auto') ?? false;
+  if (!autoRouting) {
+    try {
+      chooseRoute('auto', gateway.options.models);
+      autoRouting = true;
+    } catch {
+      autoRouting = false;
+    }
   }
   const router = state.options.routerFile;
   const { policy } = gateway.options.portfolio;
@@ -134,20 +139,28 @@ async function routeExplain(gateway: Gateway, state: DashboardState, ctx: Reques
   }
   const requested = typeof body.model === 'string' && body.model !== '' ? body.model : 'auto';
   let plan: object;
+  let decision: object | undefined;
   try {
-    plan = chooseRoute(requested, gateway.options.models);
+    const table = gateway.routing;
+    if (table?.virtualModels.has(requested)) {
+      // The portfolio's routing, as serving decides (rules, classifier, cost/quality); no model is called.
+      if (table.classifier?.kind === 'embedding') throw new Error(`"${requested}" routes with an embedding classifier, which needs its embedding model: use "unbundle route explain --config" on the command line`);
+      const decided = decideRoute({ requested, features: featuresOfText(body.prompt, { headers: {}, metadata: {} }), table });
+      plan = decided.plan;
+      decision = { rule: decided.rule?.name ?? null, prediction: decided.prediction ?? null, candidates: decided.candidates ?? null };
+    } else plan = chooseRoute(requested, gateway.options.models);
   } catch (error) {
     plan = { error: (error as Error).message };
   }
   const file = state.options.routerFile;
-  if (file === undefined) return { plan, classifier: { available: false, reason: 'no router file: train one with "unbundle route train" and set UNBUNDLE_ROUTER_FILE' } };
+  if (file === undefined) return { plan, ...(decision ? { decision } : {}), classifier: { available: false, reason: 'no router file: train one with "unbundle route train" and set UNBUNDLE_ROUTER_FILE' } };
   const mtimeMs = statSync(file).mtimeMs;
   if (state.router?.file !== file || state.router.mtimeMs !== mtimeMs) state.router = { file, mtimeMs, classifier: loadRouter(file) };
   const { classifier } = state.router;
   if (classifier.kind !== 'hashed-ngram') {
-    return { plan, classifier: { available: false, reason: 'embedding routers need their embedding model: use "unbundle route explain" on the command line' } };
+    return { plan, ...(decision ? { decision } : {}), classifier: { available: false, reason: 'embedding routers need their embedding model: use "unbundle route explain" on the command line' } };
   }
-  return { plan, classifier: { available: true, file: path.basename(file), threshold: classifier.threshold, ...classifier.explain(body.prompt, 8) } };
+  return { plan, ...(decision ? { decision } : {}), classifier: { available: true, file: path.basename(file), threshold: classifier.threshold, ...classifier.explain(body.prompt, 8) } };
 }
 
 function registries(state: DashboardState): { adapters: AdapterRegistry; book: PromotionBook } {

@@ -11,7 +11,7 @@ export interface RoutingMix {
   truncated: boolean;
   bucket: 'hour' | 'day';
   domains: string[];
-  /** One point per bucket start (epoch ms): requests per domain. */
+  /** One point per bucket start (epoch ms), empty buckets included: requests per domain. */
   series: Array<{ t: number; counts: Record<string, number> }>;
   servedBy: Array<{ domain: string; model: string; requests: number; errors: number; cost: number | null; currency: string }>;
   reasons: Array<{ reason: string; requests: number }>;
@@ -25,6 +25,9 @@ export async function routingMix(store: LedgerStore, since: number, now: number)
   const bucket = now - since > 48 * 3600_000 ? 'day' : 'hour';
   const size = bucket === 'day' ? 24 * 3600_000 : 3600_000;
   const buckets = new Map<number, Record<string, number>>();
+  // Every bucket of the window, empty ones too, so the chart's time axis is the window (up to 1,000 buckets).
+  const first = Math.floor(since / size) * size;
+  if ((now - first) / size <= 1_000) for (let t = first; t <= now; t += size) buckets.set(t, {});
   const served = new Map<string, RoutingMix['servedBy'][number]>();
   const reasons = new Map<string, number>();
   const domains = new Set<string>();
