@@ -9,6 +9,9 @@ import { formatRow, throughput, type Target } from './support/measure.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
 const connections = 50;
+/** The dashboard reads the admin API: the gateway child inherits this key, the dashboard sends it. */
+const adminKey = 'bench-dashboard-admin-key-0123456789';
+const auth = { authorization: `Bearer ${adminKey}` };
 const chatBody = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: 'Say hello.' }], max_tokens: 16 });
 
 interface Dashboard {
@@ -20,7 +23,7 @@ interface Dashboard {
 async function connectDashboard(origin: string): Promise<Dashboard> {
   const controller = new AbortController();
   let count = 0;
-  const response = await fetch(`${origin}/admin/dashboard/live`, { signal: controller.signal });
+  const response = await fetch(`${origin}/admin/dashboard/live`, { headers: auth, signal: controller.signal });
   if (response.status !== 200) throw new Error(`live stream answered ${response.status}`);
   void (async () => {
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
@@ -42,7 +45,7 @@ async function connectDashboard(origin: string): Promise<Dashboard> {
       // aborted
     }
   })();
-  const poll = setInterval(() => void fetch(`${origin}/admin/dashboard/overview?range=300`, { signal: controller.signal }).then((r) => r.arrayBuffer()).catch(() => undefined), 2_000);
+  const poll = setInterval(() => void fetch(`${origin}/admin/dashboard/overview?range=300`, { headers: auth, signal: controller.signal }).then((r) => r.arrayBuffer()).catch(() => undefined), 2_000);
   return {
     latestCount: () => count,
     close() {
@@ -54,6 +57,7 @@ async function connectDashboard(origin: string): Promise<Dashboard> {
 
 export async function run(): Promise<void> {
   const upstream = await startUpstream();
+  process.env.UNBUNDLE_ADMIN_KEY = adminKey;
   const gateway = await startGateway(Number(upstream.ready));
   const origin = `http://127.0.0.1:${gateway.ready}`;
   const target: Target = { name: 'unbundle', origin, path: '/v1/chat/completions', headers: {} };

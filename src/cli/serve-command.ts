@@ -3,7 +3,6 @@ import { createLogger } from '../logger.ts';
 import { ModelRegistry } from '../portfolio/model-registry.ts';
 import { resolvePortfolio } from '../portfolio/resolve-portfolio.ts';
 import { applyPromotions, PromotionBook } from '../tune/registry/promote-adapter.ts';
-import { isLoopbackHost } from '../server/admin/dashboard-auth.ts';
 import { dashboardOptionsFromEnv } from '../server/admin/dashboard-options.ts';
 import { Gateway } from '../server/gateway.ts';
 import { intFlag, parseCommandArgs, type Command } from './command.ts';
@@ -76,9 +75,8 @@ Options:
     const { access } = gateway;
     io.stderr.write(`auth: ${access.mode === 'keys' ? `API keys required (${access.tenants.ids().length} tenant(s), keys in ${access.dataDir})` : 'none (no API keys)'}; admin API ${access.adminKey ? 'on' : `off (set ${access.adminKeyEnv} to turn it on)`}\n`);
     io.stderr.write(`listening on ${address.url}  (OpenAI base URL: ${address.url}/v1)\n`);
-    if (dashboard.adminKey !== undefined) io.stderr.write(`dashboard: ${address.url}/dashboard  (log in with UNBUNDLE_ADMIN_KEY)\n`);
-    else if (isLoopbackHost(address.host)) io.stderr.write(`dashboard: ${address.url}/dashboard\n`);
-    else io.stderr.write(`warning: bound to ${address.host} without UNBUNDLE_ADMIN_KEY: the dashboard and /admin/* refuse every request; set UNBUNDLE_ADMIN_KEY to use them\n`);
+    if (access.adminKey !== undefined) io.stderr.write(`dashboard: ${address.url}/dashboard  (log in with the admin key from ${access.adminKeyEnv})\n`);
+    else io.stderr.write(`dashboard: ${address.url}/dashboard shows no data until ${access.adminKeyEnv} is set (it reads the admin API)\n`);
     logger.info({ url: address.url, models: models.ids(), source }, 'listening');
 
     await stopped;

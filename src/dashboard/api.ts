@@ -1,13 +1,16 @@
 /**
  * Every piece of data the dashboard shows comes through this module: one typed function per view,
- * each calling one JSON endpoint. When the ledger, audit log, tenants and breakers land, re-point
- * the matching function here (their pages already render the `available: false` state).
+ * each calling one admin JSON endpoint (/admin/dashboard/*, /admin/costs/report, /admin/audit,
+ * /admin/tenants). A source that is off on the gateway (no ledger, no policy) comes back as
+ * `{available: false, reason}` and the page says so.
  * The admin key lives in sessionStorage and travels only as `Authorization: Bearer`, never in a URL.
  */
 
 const keyName = 'unbundle.adminKey';
 
 export class AuthError extends Error {}
+/** The admin API is off on this gateway (no admin key configured): the dashboard has no data. */
+export class AdminOffError extends Error {}
 
 export interface Unavailable {
   available: false;
@@ -20,6 +23,8 @@ export interface Info {
   models: string[];
   autoRouting: boolean;
   adminKeyRequired: boolean;
+  /** The API model the counterfactual "all-API" cost is priced on. */
+  counterfactual: string;
   sources: Record<'liveMetrics' | 'router' | 'ledger' | 'audit' | 'tenants' | 'breakers', { available: true; file?: string } | Unavailable>;
 }
 
@@ -67,6 +72,8 @@ export interface DashboardModel {
   lora?: string;
   upstream?: string;
   breaker: { available: true; state: string } | Unavailable;
+  domains: string[];
+  quality: Record<string, number>;
   cost: CostView;
   traffic: { requests: number; errors: number; inputTokens: number; outputTokens: number; outputTokensPerSecond: number | null; apiSpend: number | null };
 }
@@ -129,7 +136,8 @@ export interface EvalRun {
   modifiedAt: string;
   suite?: string;
   report?: string;
-  models: Array<{ model: string; metric: string; score: number; costPerRequest?: number; latencyMs?: number }>;
+  runId?: string;
+  models: Array<{ model: string; metric: string; score: number; low?: number; high?: number; costPerRequest?: number; latencyMs?: number; domains?: Record<string, number> }>;
 }
 
 export type Evals = { available: true; dir: string; runs: EvalRun[]; skipped: string[] } | Unavailable;
@@ -184,11 +192,25 @@ function authHeaders(): Record<string, string> {
   return key ? { authorization: `Bearer ${key}` } : {};
 }
 
-async function admin<T>(route: string, init: RequestInit = {}): Promise<T> {
-  const response = await fetch(`/admin/dashboard/${route}`, { ...init, headers: { ...authHeaders(), ...(init.headers as Record<string, string> | undefined) } });
+async function adminFetch<T>(url: string, init: RequestInit = {}): Promise<T> {
+  const response = await fetch(url, { ...init, headers: { ...authHeaders(), ...(init.headers as Record<string, string> | undefined) } });
   if (response.status === 401) throw new AuthError(await errorMessage(response));
-  if (!response.ok) throw new Error(await errorMessage(response));
+  if (!response.ok) {
+    const message = await errorMessage(response);
+    if (response.status === 404 && /admin API is disabled/.test(message)) throw new AdminOffError(message);
+    throw new Error(message);
+  }
   return (await response.json()) as T;
+}
+
+const admin = <T>(route: string, init: RequestInit = {}) => adminFetch<T>(`/admin/dashboard/${route}`, init);
+
+/** A source that is off answers 503 UNBUNDLE_E_STORE_UNAVAILABLE: shown as the honest "not configured" state. */
+async function optional<T>(url: string, source: keyof Info['sources']): Promise<T | Unavailable> {
+  const info = await getInfo();
+  const state = info.sources[source];
+  if (!state.available) return state;
+  return adminFetch<T>(url);
 }
 
 async function errorMessage(response: Response): Promise<string> {
@@ -225,21 +247,132 @@ export function rollbackAdapter(model: string): Promise<{ action: string; record
   return admin('rollback', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model }) });
 }
 
-/** Not in this build: these resolve to the honest "unavailable" state; wire them here later. */
-export async function getLedgerSummary(): Promise<Unavailable> {
-  return unavailableSource('ledger');
-}
-export async function getAuditLog(): Promise<Unavailable> {
-  return unavailableSource('audit');
-}
-export async function getDomainMix(): Promise<Unavailable> {
-  return unavailableSource('ledger');
+/** Rows of the ledger's cost report (GET /admin/costs/report): sums per group, and the counterfactual with `vs`. */
+export interface CostRow {
+  [group: string]: string | number | null | undefined;
+  currency: string;
+  requests: number;
+  errors: number;
+  inputTokens: number;
+  outputTokens: number;
+  cost: number;
+  unknownCostRequests: number;
+  avgLatencyMs: number;
+  referenceModel?: string;
+  comparableRequests?: number;
+  actualCost?: number | null;
+  referenceCost?: number | null;
+  savings?: number | null;
+  savingsPercent?: number | null;
 }
 
-async function unavailableSource(source: keyof Info['sources']): Promise<Unavailable> {
-  const info = await getInfo();
-  const state = info.sources[source];
-  return state.available ? { available: false, reason: `${source} is available but this dashboard build does not read it yet` } : state;
+export interface CostReport {
+  by: string;
+  since: string;
+  until: string;
+  rows: CostRow[];
+  totals: CostRow[];
+  reference?: { name: string; source: string; currency: string };
+}
+
+export type CostBy = 'model' | 'domain' | 'tenant' | 'day';
+
+export function getCostReport(by: CostBy, since: string, vs?: string): Promise<CostReport | Unavailable> {
+  const params = new URLSearchParams({ by, since });
+  if (vs) params.set('vs', vs);
+  return optional<CostReport>(`/admin/costs/report?${params}`, 'ledger');
+}
+
+/** UTC midnight today and the first of this month, as the ledger's `since` takes them. */
+export function utcDayStart(now = new Date()): string {
+  return now.toISOString().slice(0, 10);
+}
+export function utcMonthStart(now = new Date()): string {
+  return `${now.toISOString().slice(0, 7)}-01`;
+}
+
+export interface SpendSummary {
+  currency: string;
+  vs: string;
+  today: CostRow | null;
+  month: CostRow | null;
+}
+
+/** Spend today and this month with the savings against the counterfactual API model, from the ledger. */
+export async function getSpend(vs: string): Promise<SpendSummary | Unavailable> {
+  const [today, month] = await Promise.all([getCostReport('model', utcDayStart(), vs), getCostReport('model', utcMonthStart(), vs)]);
+  if (!('rows' in today) || !('rows' in month)) return 'rows' in today ? (month as Unavailable) : today;
+  return { currency: month.totals[0]?.currency ?? today.totals[0]?.currency ?? '', vs, today: today.totals[0] ?? null, month: month.totals[0] ?? null };
+}
+
+export interface RoutingMix {
+  available: true;
+  since: string;
+  rows: number;
+  truncated: boolean;
+  bucket: 'hour' | 'day';
+  domains: string[];
+  series: Array<{ t: number; counts: Record<string, number> }>;
+  servedBy: Array<{ domain: string; model: string; requests: number; errors: number; cost: number | null; currency: string }>;
+  reasons: Array<{ reason: string; requests: number }>;
+}
+
+export const getDomainMix = (since: string) => admin<RoutingMix | Unavailable>(`routing?since=${encodeURIComponent(since)}`);
+
+export type DataClass = 'public' | 'internal' | 'confidential' | 'restricted';
+export type Decision = 'allowed' | 'routed' | 'redacted' | 'blocked';
+
+export interface AuditRecord {
+  time: string;
+  requestId: string;
+  tenant: string | null;
+  endpoint: string;
+  dataClass: DataClass;
+  detectors: Record<string, number>;
+  zones: string[];
+  models: string[];
+  decision: Decision;
+  code?: string;
+}
+
+export interface AuditAnswer {
+  since: string;
+  inHouseZones: string[];
+  summary: {
+    total: number;
+    byDecision: Record<Decision, number>;
+    byClass: Record<string, number>;
+    byDetector: Record<string, number>;
+    restricted: number;
+    restrictedReachedExternal: number;
+    oldest: string | null;
+  };
+  limit: number;
+  records: AuditRecord[];
+}
+
+export interface AuditQuery {
+  since: string;
+  class?: string;
+  tenant?: string;
+  decision?: string;
+}
+
+export function getAuditLog(query: AuditQuery): Promise<AuditAnswer | Unavailable> {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value) params.set(name, value);
+  return optional<AuditAnswer>(`/admin/audit?${params}`, 'audit');
+}
+
+export interface Tenant {
+  id: string;
+  allowedModels: string[];
+  zones?: string[];
+  [field: string]: unknown;
+}
+
+export function getTenants(): Promise<{ object: 'list'; data: Tenant[] } | Unavailable> {
+  return optional('/admin/tenants', 'tenants');
 }
 
 /**

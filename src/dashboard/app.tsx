@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { AuthError, adminKey, getInfo, setAdminKey, type Info } from './api.ts';
-import { ErrorState } from './components/empty-state.tsx';
+import { AdminOffError, AuthError, adminKey, getInfo, setAdminKey, type Info } from './api.ts';
+import { EmptyState, ErrorState } from './components/empty-state.tsx';
 import { LoginScreen } from './components/login-screen.tsx';
 import { CostsPage } from './pages/costs-page.tsx';
 import { EvaluationsPage } from './pages/evaluations-page.tsx';
@@ -94,6 +94,16 @@ export function App() {
       />
     );
   }
+  if (error instanceof AdminOffError) {
+    return (
+      <main class="content" data-testid="admin-off">
+        <h1>unbundle dashboard</h1>
+        <EmptyState title="The admin API is off on this gateway, so the dashboard has no data to show.">
+          {error.message} The dashboard reads everything through the admin API, behind the same admin key; restart the gateway with the key set, then reload this page and log in with it.
+        </EmptyState>
+      </main>
+    );
+  }
   if (error) return <main class="content"><ErrorState error={error} /></main>;
   if (!info) return <main class="content"><p class="muted">Loading…</p></main>;
 
@@ -123,11 +133,11 @@ export function App() {
         </div>
       </header>
       <main id="main" class="content" tabIndex={-1}>
-        {page === 'overview' && <OverviewPage onAuth={needLogin} />}
+        {page === 'overview' && <OverviewPage info={info} onAuth={needLogin} />}
         {page === 'portfolio' && <PortfolioPage info={info} />}
         {page === 'routing' && <RoutingPage info={info} />}
-        {page === 'costs' && <CostsPage />}
-        {page === 'sovereignty' && <SovereigntyPage />}
+        {page === 'costs' && <CostsPage info={info} />}
+        {page === 'sovereignty' && <SovereigntyPage info={info} />}
         {page === 'evaluations' && <EvaluationsPage />}
         {page === 'specialists' && <SpecialistsPage />}
       </main>

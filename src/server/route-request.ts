@@ -8,7 +8,6 @@ import type { RequestPolicy } from '../policy/request-policy.ts';
 import { embedForRouting } from './embed-for-routing.ts';
 import { extractRequestFeatures } from './extract-request-features.ts';
 import type { Gateway } from './gateway.ts';
-import { handleAdminDashboard } from './admin/dashboard-routes.ts';
 import { anthropicMessagesWire } from './anthropic/encode-anthropic.ts';
 import { parseMessagesBody } from './anthropic/parse-messages-request.ts';
 import type { GenerateRequest } from '../backends/types.ts';
@@ -117,7 +116,6 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
   }
 
   // The dashboard and its JSON, after the API routes so they cost the API nothing.
-  if (path.startsWith('/admin/dashboard/')) return handleAdminDashboard(ctx, path.slice('/admin/dashboard/'.length), gateway);
   if (path === '/dashboard' || path.startsWith('/dashboard/')) return serveDashboardAsset(ctx, path, gateway.options.dashboard?.assetsDir);
   if (path.startsWith('/admin/') || path === '/admin') {
     await handleAdmin(ctx, path, gateway);

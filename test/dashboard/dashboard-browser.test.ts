@@ -5,16 +5,26 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { openServerLedger } from '../../src/ledger/open-server-ledger.ts';
+import type { ServerLedger } from '../../src/ledger/server-ledger.ts';
+import { createLogger } from '../../src/logger.ts';
+import { portfolioFromObject } from '../../src/portfolio/load-portfolio.ts';
+import { ModelRegistry } from '../../src/portfolio/model-registry.ts';
+import { saveRouter } from '../../src/router/classifier/router-file.ts';
+import { trainDomainClassifier } from '../../src/router/classifier/train-domain-classifier.ts';
+import { Gateway } from '../../src/server/gateway.ts';
 import { AdapterRegistry } from '../../src/tune/registry/adapter-registry.ts';
 import { startFakeOpenAIUpstream, type FakeOpenAIUpstream } from '../fakes/fake-openai-upstream.ts';
 import { repoRoot, sharedModel } from '../helpers/paths.ts';
-import { startGatewayFromConfig, type StartedGateway } from '../helpers/start-gateway.ts';
+import { toyExamples } from '../router/toy-domains.ts';
 import { buildDashboardIfStale } from './build-dashboard-once.ts';
 
 /**
  * The dashboard in a real browser: headless Chromium → /dashboard on a gateway serving the tiny
  * local GGUF model and a fake OpenAI upstream. Logs in with the admin key, sends traffic, and
- * checks every page shows it; screenshots go to test-artifacts/dashboard/.
+ * checks every page shows it; screenshots go to test-artifacts/dashboard/. The ledger is on (SQLite
+ * in a temp UNBUNDLE_DATA_DIR), a data policy redacts e-mails for the external zone (JSONL audit),
+ * `auto` routes by domain, and a second fake upstream that always fails opens its model's breaker.
  */
 
 const adminKey = 'browser-test-admin-key';
@@ -23,7 +33,8 @@ const chromiumFlags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 
 describe('dashboard in headless Chromium', { timeout: 180_000 }, () => {
   let upstream: FakeOpenAIUpstream;
-  let started: StartedGateway;
+  let failing: FakeOpenAIUpstream;
+  let started: { gateway: Gateway; url: string; ledger: ServerLedger; models: ModelRegistry };
   let browser: Browser;
   let page: Page;
   let client: OpenAI;
@@ -40,17 +51,33 @@ describe('dashboard in headless Chromium', { timeout: 180_000 }, () => {
       path.join(dir, 'eval', 'stories.json'),
       JSON.stringify({ suite: 'stories-qa', models: [{ model: 'stories', metric: 'accuracy', score: 0.41, costPerRequest: 0.00001 }, { model: 'upstream', metric: 'accuracy', score: 0.88, costPerRequest: 0.0003 }, { model: 'stories-big', metric: 'accuracy', score: 0.4, costPerRequest: 0.0005 }] }),
     );
+    // A run as `unbundle eval run` writes it: <dir>/<suite>/results.json and report.html.
+    mkdirSync(path.join(dir, 'eval', 'toy-suite'));
+    writeFileSync(
+      path.join(dir, 'eval', 'toy-suite', 'results.json'),
+      JSON.stringify({ format: 'unbundle-eval-results/1', runId: 'r1', createdAt: new Date().toISOString(), suite: { name: 'toy-suite', primary: 'exact' }, currency: 'USD', models: [{ model: { id: 'stories' }, primary: 'exact', estimate: 0.37, low: 0.2, high: 0.5, costPer1kItems: 0.01, latencyMs: { p50: 5, p95: 9 }, domains: [] }] }),
+    );
+    writeFileSync(path.join(dir, 'eval', 'toy-suite', 'report.html'), '<!doctype html><title>report</title>');
     await new AdapterRegistry(path.join(dir, 'data', 'adapters')).register({ name: 'story-style', source: 'registered', adapterFile: sharedModel('stories260K-random-lora.gguf'), baseFile: sharedModel('stories260K.gguf'), validationLoss: 2.5, evalScores: { accuracy: 0.43 } });
     upstream = await startFakeOpenAIUpstream();
-    started = await startGatewayFromConfig(
-      {
-        models: [
-          { id: 'stories', backend: 'llamacpp', path: sharedModel('stories260K.gguf'), threads: 1, contextSize: 256, parallel: 2, zone: 'local', selfHosted: { hardwarePrice: 2000, amortisationMonths: 36, powerWattsLoad: 200, powerWattsIdle: 40, electricityPerKWh: 0.3 } },
-          { id: 'upstream', backend: 'openai-compatible', baseURL: upstream.url, model: 'gpt-4o-mini', pricing: 'gpt-4o-mini' },
-        ],
-      },
-      { dashboard: { adminKey, evalDir: path.join(dir, 'eval'), dataDir: path.join(dir, 'data'), assetsDir } },
-    );
+    failing = await startFakeOpenAIUpstream({ behavior: { kind: 'error', status: 500 } });
+    const routerFile = path.join(dir, 'router.json');
+    saveRouter(trainDomainClassifier(toyExamples(40), { features: { bits: 14 } }), routerFile);
+    const portfolio = portfolioFromObject({
+      server: { port: 0 },
+      models: [
+        { id: 'stories', backend: 'llamacpp', path: sharedModel('stories260K.gguf'), threads: 1, contextSize: 256, parallel: 2, zone: 'local', domains: ['code'], quality: { code: 0.9, cooking: 0.3 }, pricePerMTok: 0, selfHosted: { hardwarePrice: 2000, amortisationMonths: 36, powerWattsLoad: 200, powerWattsIdle: 40, electricityPerKWh: 0.3 } },
+        { id: 'upstream', backend: 'openai-compatible', baseURL: upstream.url, model: 'gpt-4o-mini', pricing: 'gpt-4o-mini', quality: { billing: 0.9, code: 0.7, cooking: 0.8 } },
+        { id: 'flaky', backend: 'openai-compatible', baseURL: failing.url, model: 'gpt-4o', pricing: 'gpt-4o', retry: { retries: 0 }, breaker: { failures: 2, openMs: 120_000 } },
+      ],
+      router: { classifier: routerFile, default: 'upstream' },
+      policy: { rules: { confidential: { action: 'redact', zones: ['local'], redactedZones: ['external'] }, restricted: { action: 'route', zones: ['local'] } } },
+    });
+    const env = { UNBUNDLE_ADMIN_KEY: adminKey, UNBUNDLE_DATA_DIR: path.join(dir, 'data') };
+    const models = await ModelRegistry.create(portfolio);
+    const ledger = (await openServerLedger(portfolio, { env, cwd: dir, warn: () => undefined }))!;
+    const gateway = new Gateway({ portfolio, models, ledger, env, cwd: dir, logger: createLogger('silent'), dashboard: { evalDir: path.join(dir, 'eval'), dataDir: path.join(dir, 'data'), assetsDir } });
+    started = { gateway, models, ledger, url: (await gateway.listen(0, '127.0.0.1')).url };
     client = new OpenAI({ baseURL: `${started.url}/v1`, apiKey: 'unused', maxRetries: 0 });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumFlags, timeout: 30_000 });
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -68,8 +95,11 @@ describe('dashboard in headless Chromium', { timeout: 180_000 }, () => {
 
   after(async () => {
     await browser?.close();
-    await started?.close();
+    await started?.gateway.shutdown(1_000);
+    await started?.ledger.close(5_000);
+    await started?.models.close();
     await upstream?.close();
+    await failing?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -118,14 +148,34 @@ describe('dashboard in headless Chromium', { timeout: 180_000 }, () => {
     await page.waitForFunction(() => (document.querySelector('[data-testid="live-rps"] .stat-value')?.textContent ?? '—') !== '—');
     assert.notEqual(await page.textContent('[data-testid="live-p95"] .stat-value'), '—');
     assert.match((await page.textContent('[data-testid="api-spend"] .stat-value'))!, /USD/);
+    await started.ledger.flush(5_000);
     await page.click('.range button:text-is("1 min")');
     await page.waitForSelector('.range button[aria-pressed="true"]:text-is("1 min")');
     await page.locator('[data-testid="range-requests"] .stat-value:text-is("10")').waitFor();
+    // Spend today / this month and the savings against the priciest API model, from the ledger's 10 rows.
+    await page.waitForSelector('[data-testid="spend"] .stat-note:has-text("10 requests today")');
+    assert.match((await page.textContent('[data-testid="spend"] .stat-value'))!, /^[\d.,]+ USD \/ [\d.,]+ USD$/);
+    assert.match((await page.textContent('[data-testid="savings"] .stat-label'))!, /vs all-API \(flaky\)/);
+    assert.match((await page.textContent('[data-testid="savings"] .stat-value'))!, /^[\d.,]+ USD$/);
+    assert.match((await page.textContent('[data-testid="savings"] .stat-note'))!, /10 requests with known tokens and cost/);
     await page.screenshot({ path: path.join(shots, '1-overview.png'), fullPage: true });
   });
 
-  it('Portfolio: lists every model and the try-it box answers with the x-unbundle headers', async () => {
+  it('Portfolio: every model with its breaker (one opened by failures) and quality; the try-it box answers', async () => {
+    // Traffic for the pages after this one: routed by domain, an e-mail the policy redacts, a failing model.
+    await client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'Why my python function throws an exception in the parser?' }], max_tokens: 4, temperature: 0 });
+    await client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'Why my card payment was declined on my account?' }], max_tokens: 4 });
+    await client.chat.completions.create({ model: 'upstream', messages: [{ role: 'user', content: 'Write to jane.doe@example.com about the invoice' }], max_tokens: 4 });
+    for (let i = 0; i < 2; i++) await assert.rejects(client.chat.completions.create({ model: 'flaky', messages: [{ role: 'user', content: 'hi' }], max_tokens: 4 }));
+    assert.ok(upstream.requests.every((r) => !JSON.stringify(r.body).includes('jane.doe@example.com')), 'the e-mail never reached the external upstream');
+    await started.ledger.flush(5_000);
     await visit('portfolio', 'Portfolio');
+    const flakyRow = page.locator('[data-testid="models-table"] tr', { has: page.locator('td:has-text("flaky")') });
+    await flakyRow.locator('td:text-is("open")').waitFor();
+    const storiesRow = page.locator('[data-testid="models-table"] tr', { has: page.locator('td:has-text("stories")') });
+    assert.match((await storiesRow.textContent())!, /code 90 %/);
+    assert.match((await storiesRow.textContent())!, /closed/);
+    assert.match((await page.textContent('[data-testid="tenants"]'))!, /Not configured: no tenants/);
     const table = page.locator('[data-testid="models-table"]');
     await table.locator('td:has-text("stories")').first().waitFor();
     await table.locator('td:has-text("upstream")').first().waitFor();
@@ -142,13 +192,25 @@ describe('dashboard in headless Chromium', { timeout: 180_000 }, () => {
     await page.screenshot({ path: path.join(shots, '2-portfolio.png'), fullPage: true });
   });
 
-  it('Costs: prices per model and the break-even from the measured traffic', async () => {
+  it('Costs: prices per model, the ledger by model/domain/day with savings, and the break-even', async () => {
+    await started.ledger.flush(5_000);
     await visit('costs', 'Costs');
     await page.locator('[data-testid="cost-table"] td:text-is("upstream")').waitFor();
     await page.waitForSelector('[data-testid="breakeven-verdict"]');
     assert.match((await page.textContent('[data-testid="breakeven-verdict"]'))!, /stories.*vs.*upstream/);
     await page.waitForSelector('[data-testid="chart-breakeven"] canvas');
-    assert.match((await page.textContent('main'))!, /ledger/i);
+    // The ledger's report: 16 requests so far (10 + try-it + 2 auto + e-mail + 2 failed), by model, then by domain and day.
+    await page.waitForSelector('[data-testid="ledger-totals"]:has-text("Total: 16 requests")');
+    assert.match((await page.textContent('[data-testid="ledger-totals"]'))!, /would have cost [\d.,]+ USD: saved [\d.,]+ USD/);
+    const byModel = (await page.textContent('[data-testid="ledger-table"]'))!;
+    assert.match(byModel, /stories/);
+    assert.match(byModel, /flaky/);
+    await page.selectOption('[data-testid="cost-by"]', 'domain');
+    await page.locator('[data-testid="ledger-table"] td:text-is("code")').waitFor();
+    await page.locator('[data-testid="ledger-table"] td:text-is("billing")').waitFor();
+    await page.selectOption('[data-testid="cost-by"]', 'day');
+    await page.waitForSelector('[data-testid="chart-cost-day"] canvas');
+    await page.locator(`[data-testid="ledger-table"] td:text-is("${new Date().toISOString().slice(0, 10)}")`).waitFor();
     await page.screenshot({ path: path.join(shots, '3-costs.png'), fullPage: true });
   });
 
@@ -161,14 +223,34 @@ describe('dashboard in headless Chromium', { timeout: 180_000 }, () => {
     await page.waitForSelector('[data-testid="route-result"]');
     assert.match((await page.textContent('[data-testid="route-result"]'))!, /upstream.*explicit model/s);
     assert.match((await page.textContent('[data-testid="route-result"]'))!, /UNBUNDLE_ROUTER_FILE/);
+    // "auto" is decided by the portfolio's routing: a code question goes to the local specialist.
+    await page.selectOption('select', 'auto');
+    await page.fill('[data-testid="route-prompt"]', 'Why my python function throws an exception in the parser?');
+    await page.click('[data-testid="route-send"]');
+    await page.waitForSelector('[data-testid="route-result"]:has-text("domain code")');
+    assert.match((await page.textContent('[data-testid="route-result"]'))!, /stories/);
     assert.equal(upstream.requests.length, before);
+    // The domain mix from the ledger: code went to the local specialist, billing to the API model.
+    await page.waitForSelector('[data-testid="chart-domain-mix"] canvas');
+    const servedBy = page.locator('[data-testid="served-by-table"] tr');
+    await servedBy.filter({ has: page.locator('td:text-is("code")') }).locator('td:text-is("stories")').waitFor();
+    await servedBy.filter({ has: page.locator('td:text-is("billing")') }).locator('td:text-is("upstream")').waitFor();
+    assert.match((await page.textContent('[data-testid="reasons-table"]'))!, /domain code/);
     await page.screenshot({ path: path.join(shots, '4-routing.png'), fullPage: true });
   });
 
-  it('Sovereignty: says the audit log is not available and which zones leave the house', async () => {
+  it('Sovereignty: the audit log with its counts, filters, and the statement it supports', async () => {
     await visit('sovereignty', 'Sovereignty');
     await page.waitForSelector('[data-testid="zones-table"] td:has-text("upstream")');
-    assert.match((await page.textContent('main'))!, /No audit log available/);
+    await page.waitForSelector('[data-testid="audit-statement"]');
+    assert.match((await page.textContent('[data-testid="audit-statement"]'))!, /^0 restricted requests reached an external zone since/);
+    assert.equal(await page.textContent('[data-testid="audit-redacted"] .stat-value'), '1');
+    assert.equal(await page.textContent('[data-testid="audit-blocked"] .stat-value'), '0');
+    assert.match((await page.textContent('[data-testid="audit-table"]'))!, /EMAIL ×1/);
+    await page.selectOption('[data-testid="audit-decision"]', 'redacted');
+    await page.waitForSelector('[data-testid="audit-total"] .stat-value:text-is("1")');
+    assert.equal(await page.locator('[data-testid="audit-table"] tbody tr').count(), 1);
+    assert.match((await page.textContent('[data-testid="audit-table"] tbody tr'))!, /confidential.*redacted.*external.*upstream/);
     await page.screenshot({ path: path.join(shots, '5-sovereignty.png'), fullPage: true });
   });
 
@@ -176,6 +258,9 @@ describe('dashboard in headless Chromium', { timeout: 180_000 }, () => {
     await visit('evaluations', 'Evaluations');
     await page.waitForSelector('td:text-is("stories-qa")');
     assert.match((await page.textContent('main'))!, /0\.88/);
+    await page.waitForSelector('td:text-is("toy-suite")');
+    assert.match((await page.textContent('main'))!, /0\.37/);
+    assert.match((await page.textContent('main'))!, /toy-suite[\\/]report\.html/);
     await page.waitForSelector('[data-testid="chart-pareto"] canvas');
     await page.screenshot({ path: path.join(shots, '6-evaluations.png'), fullPage: true });
   });

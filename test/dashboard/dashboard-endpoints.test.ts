@@ -10,7 +10,6 @@ import { CostBook } from '../../src/ledger/cost-book.ts';
 import { portfolioFromObject } from '../../src/portfolio/load-portfolio.ts';
 import { trainDomainClassifier } from '../../src/router/classifier/train-domain-classifier.ts';
 import { saveRouter } from '../../src/router/classifier/router-file.ts';
-import { checkAdminAccess } from '../../src/server/admin/dashboard-auth.ts';
 import { dashboardStateOf } from '../../src/server/admin/dashboard-routes.ts';
 import { AdapterRegistry } from '../../src/tune/registry/adapter-registry.ts';
 import { PromotionBook } from '../../src/tune/registry/promote-adapter.ts';
@@ -61,7 +60,7 @@ describe('dashboard endpoints (/admin/dashboard/*) and assets (/dashboard)', { t
         { config: configs[2]!, backend: failing },
       ],
       {},
-      { dashboard: { adminKey, routerFile, evalDir: path.join(dir, 'eval'), dataDir: path.join(dir, 'data'), assetsDir } },
+      { env: { UNBUNDLE_ADMIN_KEY: adminKey }, dashboard: { routerFile, evalDir: path.join(dir, 'eval'), dataDir: path.join(dir, 'data'), assetsDir } },
     );
   });
   after(async () => {
@@ -80,14 +79,13 @@ describe('dashboard endpoints (/admin/dashboard/*) and assets (/dashboard)', { t
     assert.match(((await wrong.json()) as { error: { message: string } }).error.message, /wrong/);
   });
 
-  it('without a key, is open on loopback only', () => {
-    const req = { headers: {} } as Parameters<typeof checkAdminAccess>[0];
-    assert.doesNotThrow(() => checkAdminAccess(req, undefined, '127.0.0.1'));
-    assert.doesNotThrow(() => checkAdminAccess(req, undefined, '::1'));
-    assert.throws(() => checkAdminAccess(req, undefined, '0.0.0.0'), (e: UnbundleError) => e.code === 'UNBUNDLE_E_FORBIDDEN' && /UNBUNDLE_ADMIN_KEY/.test(e.message));
+  it('takes the admin key as x-api-key too, like every admin route', async () => {
+    const response = await fetch(`${started.url}/admin/dashboard/info`, { headers: { 'x-api-key': adminKey } });
+    assert.equal(response.status, 200);
+    await response.arrayBuffer();
   });
 
-  it('info lists the models and says which sources are not available', async () => {
+  it('info lists the models and says which sources are not configured', async () => {
     const response = await fetch(`${started.url}/admin/dashboard/info`, { headers: auth });
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('cache-control'), 'no-store');
@@ -98,7 +96,10 @@ describe('dashboard endpoints (/admin/dashboard/*) and assets (/dashboard)', { t
     assert.equal(info.currency, 'USD');
     assert.equal(info.sources.router!.available, true);
     assert.equal(info.sources.ledger!.available, false);
-    assert.match(info.sources.audit!.reason!, /audit/);
+    assert.match(info.sources.ledger!.reason!, /ledger\.enabled/);
+    assert.match(info.sources.audit!.reason!, /no data policy/);
+    assert.match(info.sources.tenants!.reason!, /no tenants/);
+    assert.equal(info.sources.breakers!.available, true);
   });
 
   it('counts the API traffic sent (not its own requests) per model and in the overview window', async () => {
@@ -154,7 +155,7 @@ describe('dashboard endpoints (/admin/dashboard/*) and assets (/dashboard)', { t
     assert.equal(broken!.cost.kind, 'none');
     assert.equal(api!.status, 'ready');
     assert.equal(api!.queued, 0);
-    assert.equal(api!.breaker.available, false);
+    assert.deepEqual(api!.breaker, { available: true, state: 'closed' });
   });
 
   it('computes the break-even with the ledger cost model, and the chart points', async () => {

@@ -4,8 +4,8 @@ import { ScriptedBackend, scriptedConfig } from '../helpers/scripted-backend.ts'
 import { startGatewayWith } from '../helpers/start-gateway.ts';
 
 test('a connected dashboard does not hold up shutdown: its live stream ends within a sampler tick', { timeout: 20_000 }, async () => {
-  const started = await startGatewayWith([{ config: scriptedConfig('m'), backend: new ScriptedBackend('m') }], {}, { dashboard: { dataDir: '/nonexistent' } });
-  const response = await fetch(`${started.url}/admin/dashboard/live`);
+  const started = await startGatewayWith([{ config: scriptedConfig('m'), backend: new ScriptedBackend('m') }], {}, { env: { UNBUNDLE_ADMIN_KEY: 'shutdown-test-admin-key-0123' }, dashboard: { dataDir: '/nonexistent' } });
+  const response = await fetch(`${started.url}/admin/dashboard/live`, { headers: { authorization: 'Bearer shutdown-test-admin-key-0123' } });
   assert.equal(response.status, 200);
   const reader = response.body!.getReader();
   await reader.read();

@@ -26,20 +26,20 @@ function captureLogs(): { stream: Writable; logs: Array<Record<string, unknown>>
 }
 
 /** Starts a gateway on a free loopback port over ready-made backends. */
-export async function startGatewayWith(entries: Array<{ config: ModelConfig; backend: Backend }>, server: PortfolioInput['server'] = {}, extra: Pick<GatewayOptions, 'dashboard'> = {}): Promise<StartedGateway> {
+export async function startGatewayWith(entries: Array<{ config: ModelConfig; backend: Backend }>, server: PortfolioInput['server'] = {}, extra: Pick<GatewayOptions, 'dashboard' | 'env'> = {}): Promise<StartedGateway> {
   const portfolio = portfolioFromObject({ server: { port: 0, ...server } });
   const models = ModelRegistry.fromBackends(entries);
   return start(portfolio, models, extra);
 }
 
 /** Starts a gateway over a real portfolio config (backends created from it). */
-export async function startGatewayFromConfig(config: PortfolioInput, extra: Pick<GatewayOptions, 'dashboard'> = {}): Promise<StartedGateway> {
+export async function startGatewayFromConfig(config: PortfolioInput, extra: Pick<GatewayOptions, 'dashboard' | 'env'> = {}): Promise<StartedGateway> {
   const portfolio = portfolioFromObject({ ...config, server: { port: 0, ...config.server } });
   const models = await ModelRegistry.create(portfolio);
   return start(portfolio, models, extra);
 }
 
-async function start(portfolio: ReturnType<typeof portfolioFromObject>, models: ModelRegistry, extra: Pick<GatewayOptions, 'dashboard'> = {}): Promise<StartedGateway> {
+async function start(portfolio: ReturnType<typeof portfolioFromObject>, models: ModelRegistry, extra: Pick<GatewayOptions, 'dashboard' | 'env'> = {}): Promise<StartedGateway> {
   const { stream, logs } = captureLogs();
   const logger = createLogger('info', stream);
   const gateway = new Gateway({ portfolio, models, logger, ...extra });

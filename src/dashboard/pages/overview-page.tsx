@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { getLedgerSummary, getOverview, streamLive, type LiveEvent, type Overview, type TrafficSample, type Unavailable } from '../api.ts';
+import { getOverview, getSpend, streamLive, type Info, type LiveEvent, type Overview, type SpendSummary, type TrafficSample, type Unavailable } from '../api.ts';
 import { EmptyState, ErrorState } from '../components/empty-state.tsx';
 import { LineChart } from '../components/line-chart.tsx';
 import { StatCard } from '../components/stat-card.tsx';
@@ -12,14 +12,14 @@ const ranges = [
   { seconds: 3600, label: '1 hour' },
 ];
 
-export function OverviewPage({ onAuth }: { onAuth: () => void }) {
+export function OverviewPage({ info, onAuth }: { info: Info; onAuth: () => void }) {
   const [range, setRange] = useState(300);
   const [overview, setOverview] = useState<Overview | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [samples, setSamples] = useState<TrafficSample[]>([]);
   const [live, setLive] = useState<LiveEvent | null>(null);
   const [stream, setStream] = useState<'connecting' | 'live' | 'reconnecting' | 'auth'>('connecting');
-  const [ledger, setLedger] = useState<Unavailable | null>(null);
+  const [spend, setSpend] = useState<SpendSummary | Unavailable | null>(null);
 
   useEffect(() => {
     let cancelled = false;
@@ -31,16 +31,19 @@ export function OverviewPage({ onAuth }: { onAuth: () => void }) {
           setSamples(o.samples);
         })
         .catch((e) => !cancelled && setError(e));
+    const loadSpend = () => getSpend(info.counterfactual).then((s) => !cancelled && setSpend(s), (e) => !cancelled && setSpend({ available: false, reason: e instanceof Error ? e.message : String(e) }));
+    void loadSpend();
+    const spendTimer = setInterval(loadSpend, 15_000);
     void load();
     const timer = setInterval(load, 15_000);
     return () => {
       cancelled = true;
       clearInterval(timer);
+      clearInterval(spendTimer);
     };
   }, [range]);
 
   useEffect(() => {
-    void getLedgerSummary().then(setLedger, () => undefined);
     return streamLive(
       (event) => {
         setLive(event);
@@ -100,8 +103,33 @@ export function OverviewPage({ onAuth }: { onAuth: () => void }) {
       <div class="cards">
         <StatCard testId="range-requests" label={`Requests in the last ${ranges.find((r) => r.seconds === range)!.label}`} value={count(overview.window.requests)} note={`${count(overview.window.errors)} errors`} />
         <StatCard testId="api-spend" label="API spend since start" value={money(apiSpend, overview.currency)} note="live token counts × configured prices (API models)" />
-        <StatCard label="Spend today / this month" value="—" note={ledger?.reason ?? 'needs the ledger'} />
-        <StatCard label="Savings vs all-API" value="—" note={ledger?.reason ?? 'needs the ledger'} />
+        {spend === null ? (
+          <StatCard testId="spend" label="Spend today / this month" value="…" />
+        ) : 'available' in spend ? (
+          <>
+            <StatCard testId="spend" label="Spend today / this month" value="—" note={`not configured: ${spend.reason}`} />
+            <StatCard testId="savings" label={`Savings vs all-API (${info.counterfactual})`} value="—" note={`not configured: ${spend.reason}`} />
+          </>
+        ) : (
+          <>
+            <StatCard
+              testId="spend"
+              label="Spend today / this month"
+              value={`${money(spend.today?.cost ?? 0, spend.currency)} / ${money(spend.month?.cost ?? 0, spend.currency)}`}
+              note={`ledger, UTC: ${count(spend.today?.requests ?? 0)} requests today, ${count(spend.month?.requests ?? 0)} this month${(spend.month?.unknownCostRequests ?? 0) > 0 ? ` (${count(spend.month!.unknownCostRequests)} with unknown cost, not counted)` : ''}`}
+            />
+            <StatCard
+              testId="savings"
+              label={`Savings this month vs all-API (${spend.vs})`}
+              value={money(spend.month?.savings ?? null, spend.currency)}
+              note={
+                spend.month?.referenceCost != null
+                  ? `${money(spend.month.referenceCost, spend.currency)} on ${spend.vs} vs ${money(spend.month.actualCost ?? 0, spend.currency)} actual (${rate(spend.month.savingsPercent ?? null, 1)} %), ${count(spend.month.comparableRequests ?? 0)} requests with known tokens and cost`
+                  : 'no requests with known tokens and cost this month yet'
+              }
+            />
+          </>
+        )}
       </div>
 
       <div class="grid-2">

@@ -1,15 +1,47 @@
 import { useEffect, useState } from 'preact/hooks';
-import { getModels, type DashboardModel, type Info } from '../api.ts';
+import { getModels, getTenants, type DashboardModel, type Info, type Tenant, type Unavailable } from '../api.ts';
 import { DataTable, type Column } from '../components/data-table.tsx';
-import { ErrorState } from '../components/empty-state.tsx';
+import { EmptyState, ErrorState } from '../components/empty-state.tsx';
 import { TryItBox } from '../components/try-it-box.tsx';
-import { count, money, rate } from '../format.ts';
+import { count, money, percent, rate } from '../format.ts';
 
 function costPerM(model: DashboardModel, currency: string): string {
   const c = model.cost;
   if (c.kind === 'api') return `in ${money(c.inputPerMTok, currency)} · out ${money(c.outputPerMTok, currency)}`;
   if (c.kind === 'self-hosted') return c.perMOutputTokAtFullLoad == null ? 'self-hosted: needs measured tokens/s' : `≈ ${money(c.perMOutputTokAtFullLoad, currency)} out (full load)`;
   return 'not configured';
+}
+
+function qualityText(model: DashboardModel): string {
+  const entries = Object.entries(model.quality);
+  if (entries.length === 0) return model.domains.length > 0 ? `specialist: ${model.domains.join(', ')}` : '—';
+  return entries.map(([domain, q]) => `${domain} ${percent(q)}`).join(' · ');
+}
+
+function Tenants() {
+  const [tenants, setTenants] = useState<{ data: Tenant[] } | Unavailable | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => void getTenants().then(setTenants, setError), []);
+  return (
+    <div class="card" data-testid="tenants">
+      <h2>Tenants</h2>
+      {error ? <ErrorState error={error} /> : null}
+      {tenants && 'reason' in tenants ? <EmptyState title="Not configured: no tenants.">{tenants.reason}</EmptyState> : null}
+      {tenants && 'data' in tenants ? (
+        <DataTable
+          rows={tenants.data}
+          caption="Tenants (from the portfolio)"
+          rowKey={(t) => t.id}
+          columns={[
+            { key: 'id', label: 'Tenant', value: (t) => t.id },
+            { key: 'models', label: 'May use', value: (t) => t.allowedModels.join(', ') || '(no model)' },
+            { key: 'zones', label: 'Zones', value: (t) => t.zones?.join(', ') ?? 'any' },
+            { key: 'rpm', label: 'Requests / min', value: (t) => (typeof t.rpm === 'number' ? t.rpm : null), numeric: true, render: (t) => (typeof t.rpm === 'number' ? count(t.rpm) : 'no limit') },
+          ]}
+        />
+      ) : null}
+    </div>
+  );
 }
 
 export function PortfolioPage({ info }: { info: Info }) {
@@ -30,6 +62,7 @@ export function PortfolioPage({ info }: { info: Info }) {
     { key: 'zone', label: 'Zone', value: (m) => m.zone, render: (m) => <span class={`zone zone-${m.zone}`}>{m.zone}</span> },
     { key: 'status', label: 'Health', value: (m) => m.status, render: (m) => <span class={`status status-${m.status}`} title={m.lastError ?? ''}>{m.status}</span> },
     { key: 'breaker', label: 'Breaker', value: (m) => (m.breaker.available ? m.breaker.state : 'n/a'), render: (m) => (m.breaker.available ? m.breaker.state : <span class="muted" title={m.breaker.reason}>n/a</span>) },
+    { key: 'quality', label: 'Quality per domain', value: (m) => qualityText(m) },
     { key: 'queued', label: 'Queue', value: (m) => m.queued, numeric: true },
     { key: 'active', label: 'Active', value: (m) => m.active, numeric: true },
     { key: 'tps', label: 'Tokens/s (out)', value: (m) => m.traffic.outputTokensPerSecond, numeric: true, render: (m) => rate(m.traffic.outputTokensPerSecond) },
@@ -46,10 +79,10 @@ export function PortfolioPage({ info }: { info: Info }) {
         <DataTable rows={data.models} columns={columns} caption="Models" rowKey={(m) => m.id} />
       </div>
       <p class="muted small">
-        Tokens/s: output tokens per second of request time, measured live. Quality per domain comes from evaluation runs (Evaluations page). Breaker state:{' '}
-        {info.sources.breakers.available ? 'live' : info.sources.breakers.reason}.
+        Tokens/s: output tokens per second of request time, measured live. Quality per domain: the models' <code>quality</code> in the portfolio (0–1; <code>unbundle eval publish</code> writes it from an eval run). Breaker: the executor's circuit breaker, live (open: the model's requests go to its fallbacks).
       </p>
       <TryItBox models={info.models} autoRouting={info.autoRouting} />
+      <Tenants />
     </section>
   );
 }

@@ -1,5 +1,6 @@
-import { useEffect, useState } from 'preact/hooks';
-import { explainRoute, getDomainMix, type Info, type RouteExplanation, type Unavailable } from '../api.ts';
+import { useState } from 'preact/hooks';
+import { explainRoute, type Info, type RouteExplanation } from '../api.ts';
+import { DomainMix } from '../components/domain-mix.tsx';
 import { EmptyState, ErrorState } from '../components/empty-state.tsx';
 import { percent, rate } from '../format.ts';
 
@@ -9,8 +10,6 @@ export function RoutingPage({ info }: { info: Info }) {
   const [model, setModel] = useState('auto');
   const [result, setResult] = useState<RouteExplanation | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [mix, setMix] = useState<Unavailable | null>(null);
-  useEffect(() => void getDomainMix().then(setMix, () => undefined), []);
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -111,10 +110,7 @@ export function RoutingPage({ info }: { info: Info }) {
           </div>
         </div>
       ) : null}
-      <div class="card">
-        <h2>Domain mix over time · which model served which domain</h2>
-        <EmptyState title="No routing history available.">{mix?.reason ?? '…'} — the mix is read from ledger rows (domain and model per request).</EmptyState>
-      </div>
+      <DomainMix />
     </section>
   );
 }

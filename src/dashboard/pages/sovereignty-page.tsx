@@ -1,15 +1,134 @@
 import { useEffect, useState } from 'preact/hooks';
-import { getAuditLog, getModels, type DashboardModel, type Unavailable } from '../api.ts';
-import { EmptyState } from '../components/empty-state.tsx';
+import { getAuditLog, getModels, type AuditAnswer, type AuditRecord, type DashboardModel, type Info, type Unavailable } from '../api.ts';
+import { DataTable, type Column } from '../components/data-table.tsx';
+import { EmptyState, ErrorState } from '../components/empty-state.tsx';
+import { StatCard } from '../components/stat-card.tsx';
+import { count } from '../format.ts';
 
-/** Zones that keep data in the house; anything else is treated as leaving it. */
-const internalZones = new Set(['local', 'self-hosted']);
+const classes = ['', 'public', 'internal', 'confidential', 'restricted'];
+const decisions = ['', 'allowed', 'routed', 'redacted', 'blocked'];
+const windows = ['1h', '24h', '7d', '30d'];
 
-export function SovereigntyPage() {
-  const [audit, setAudit] = useState<Unavailable | null>(null);
+function AuditLog({ info }: { info: Info }) {
+  const [filters, setFilters] = useState({ since: '7d', class: '', decision: '', tenant: '', detector: '', zone: '' });
+  const [audit, setAudit] = useState<AuditAnswer | Unavailable | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const { since, decision, tenant } = filters;
+  const dataClass = filters.class;
+  useEffect(() => {
+    let cancelled = false;
+    getAuditLog({ since, class: dataClass, decision, tenant }).then(
+      (a) => !cancelled && (setError(null), setAudit(a)),
+      (e) => !cancelled && setError(e),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [since, dataClass, decision, tenant]);
+  const set = (name: keyof typeof filters) => (e: Event) => setFilters({ ...filters, [name]: (e.target as HTMLInputElement).value });
+  const columns: Column<AuditRecord>[] = [
+    { key: 'time', label: 'Time', value: (r) => r.time, render: (r) => new Date(r.time).toLocaleString() },
+    { key: 'class', label: 'Data class', value: (r) => r.dataClass, render: (r) => <span class={`class class-${r.dataClass}`}>{r.dataClass}</span> },
+    { key: 'detectors', label: 'Detectors', value: (r) => Object.keys(r.detectors).join(' '), render: (r) => Object.entries(r.detectors).map(([label, n]) => `${label} ×${n}`).join(', ') || '—' },
+    { key: 'decision', label: 'Decision', value: (r) => r.decision, render: (r) => <span class={`decision decision-${r.decision}`}>{r.decision}</span> },
+    { key: 'zones', label: 'Zones reached', value: (r) => r.zones.join(' '), render: (r) => r.zones.join(', ') || 'none' },
+    { key: 'models', label: 'Models', value: (r) => r.models.join(' '), render: (r) => r.models.join(', ') || '—' },
+    { key: 'tenant', label: 'Tenant', value: (r) => r.tenant ?? '', render: (r) => r.tenant ?? '—' },
+    { key: 'code', label: 'Error', value: (r) => r.code ?? '' },
+  ];
+  const records = audit && 'records' in audit ? audit.records.filter((r) => (!filters.detector || filters.detector in r.detectors) && (!filters.zone || r.zones.includes(filters.zone))) : [];
+  const detectorNames = audit && 'records' in audit ? Object.keys(audit.summary.byDetector).sort() : [];
+  const zoneNames = [...new Set(audit && 'records' in audit ? audit.records.flatMap((r) => r.zones) : [])].sort();
+  return (
+    <div class="card" data-testid="audit">
+      <h2>Audit log</h2>
+      <form class="form-row" onSubmit={(e) => e.preventDefault()} aria-label="Audit filters">
+        <label>
+          Since
+          <select value={since} onChange={set('since')}>
+            {windows.map((w) => (
+              <option key={w}>{w}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Data class
+          <select value={dataClass} onChange={set('class')} data-testid="audit-class">
+            {classes.map((c) => (
+              <option key={c} value={c}>
+                {c || 'any'}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Decision
+          <select value={decision} onChange={set('decision')} data-testid="audit-decision">
+            {decisions.map((d) => (
+              <option key={d} value={d}>
+                {d || 'any'}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Detector
+          <select value={filters.detector} onChange={set('detector')}>
+            {['', ...detectorNames].map((d) => (
+              <option key={d} value={d}>
+                {d || 'any'}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Zone
+          <select value={filters.zone} onChange={set('zone')}>
+            {['', ...zoneNames].map((z) => (
+              <option key={z} value={z}>
+                {z || 'any'}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Tenant
+          <input value={tenant} onChange={set('tenant')} placeholder="any" />
+        </label>
+      </form>
+      {error ? <ErrorState error={error} /> : null}
+      {audit === null && !error ? <p class="muted">Loading…</p> : null}
+      {audit && 'reason' in audit ? (
+        <EmptyState title="Not configured: there is no audit log.">{audit.reason} — with a policy, every request's data class, detectors, decision and the zones its data reached are recorded (labels and counts, never the data).</EmptyState>
+      ) : null}
+      {audit && 'records' in audit ? (
+        <>
+          <p class="verdict" data-testid="audit-statement">
+            <strong>{count(audit.summary.restrictedReachedExternal)}</strong> restricted request{audit.summary.restrictedReachedExternal === 1 ? '' : 's'} reached an external zone since {new Date(audit.since).toLocaleString()}
+            {audit.summary.restricted > 0 ? ` (${count(audit.summary.restricted)} restricted requests in all)` : ''}. In-house zones: {audit.inHouseZones.join(', ')}; every other zone counts as external.
+          </p>
+          <div class="cards">
+            <StatCard testId="audit-total" label="Requests audited" value={count(audit.summary.total)} note="matching the filters" />
+            <StatCard testId="audit-blocked" label="Blocked" value={count(audit.summary.byDecision.blocked)} note="refused: no allowed zone could take the data" />
+            <StatCard testId="audit-redacted" label="Redacted" value={count(audit.summary.byDecision.redacted)} note="sent with placeholders instead of the values" />
+            <StatCard testId="audit-routed" label="Routed in-house" value={count(audit.summary.byDecision.routed)} note="moved to a model in an allowed zone" />
+          </div>
+          {records.length === 0 ? (
+            <EmptyState title="No audit records match.">Widen the window or clear a filter.</EmptyState>
+          ) : (
+            <div data-testid="audit-table">
+              <DataTable rows={records} columns={columns} caption={`Newest ${count(records.length)} of ${count(audit.summary.total)} records`} rowKey={(r) => r.requestId} />
+            </div>
+          )}
+        </>
+      ) : null}
+    </div>
+  );
+}
+
+export function SovereigntyPage({ info }: { info: Info }) {
   const [models, setModels] = useState<DashboardModel[] | null>(null);
   useEffect(() => {
-    void getAuditLog().then(setAudit, () => undefined);
     void getModels().then((d) => setModels(d.models), () => undefined);
   }, []);
   const zones = new Map<string, DashboardModel[]>();
@@ -19,12 +138,7 @@ export function SovereigntyPage() {
       <header class="page-head">
         <h1 id="page-title">Sovereignty</h1>
       </header>
-      <div class="card">
-        <h2>Audit log</h2>
-        <EmptyState title="No audit log available.">
-          {audit?.reason ?? '…'} — once the policy writes its audit log, this page lists every decision with filters (data class, detector, zone, decision), counts blocked and redacted requests, and states how many restricted requests reached an external zone.
-        </EmptyState>
-      </div>
+      <AuditLog info={info} />
       <div class="card">
         <h2>Where each model sends data (from the portfolio config)</h2>
         <table data-testid="zones-table">
@@ -41,7 +155,7 @@ export function SovereigntyPage() {
                 <td>
                   <span class={`zone zone-${zone}`}>{zone}</span>
                 </td>
-                <td>{internalZones.has(zone) ? 'no' : 'yes'}</td>
+                <td>{zone === 'local' || zone === 'self-hosted' ? 'no' : 'yes'}</td>
                 <td>{list.map((m) => m.id).join(', ')}</td>
               </tr>
             ))}

@@ -16,6 +16,8 @@ export interface AdminRequest {
 export interface AdminResult {
   status?: number;
   body: unknown;
+  /** The handler wrote the response itself (a server-sent event stream): nothing more is sent. */
+  streamed?: boolean;
 }
 
 export interface AdminRoute {

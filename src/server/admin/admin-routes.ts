@@ -2,6 +2,8 @@ import { adapterAdminRoutes } from './adapter-admin-routes.ts';
 import type { AdminRoute } from './admin-route.ts';
 import { configAdminRoutes } from './config-admin-routes.ts';
 import { costRoutes } from './cost-routes.ts';
+import { dashboardAdminRoutes } from './dashboard-routes.ts';
+import { auditRoutes } from './audit-routes.ts';
 import { keyAdminRoutes } from './key-admin-routes.ts';
 import { tenantAdminRoutes } from './tenant-admin-routes.ts';
 
@@ -16,4 +18,6 @@ export const adminRoutes: AdminRoute[] = [
   ...configAdminRoutes,
   ...costRoutes,
   ...adapterAdminRoutes,
+  ...dashboardAdminRoutes,
+  ...auditRoutes,
 ];

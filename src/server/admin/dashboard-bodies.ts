@@ -53,7 +53,11 @@ export interface DashboardModel {
   description?: string;
   lora?: string;
   upstream?: string;
-  breaker: Unavailable;
+  /** The executor's circuit breaker: closed, open (shedding to fallbacks) or half-open. */
+  breaker: { available: true; state: string } | Unavailable;
+  /** Domains the model is declared a specialist for, and its quality per domain (config `quality`, 0..1). */
+  domains: string[];
+  quality: Record<string, number>;
   cost: CostView;
   traffic: ModelTraffic;
 }
@@ -120,7 +124,7 @@ function costView(cost: ModelCost, tokensPerSecond: number | null): CostView {
 export function dashboardModels(gateway: Gateway): DashboardModel[] {
   const book = costBookOf(gateway);
   const traffic = trafficByModel(gateway);
-  const health = new Map(healthBody(gateway.options.models).models.map((m) => [m.id, m]));
+  const health = new Map(healthBody(gateway.options.models, gateway.executor).models.map((m) => [m.id, m]));
   return gateway.options.models.list().map(({ config }) => {
     const h = health.get(config.id)!;
     const t = traffic.get(config.id) ?? { requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, seconds: 0 };
@@ -134,7 +138,9 @@ export function dashboardModels(gateway: Gateway): DashboardModel[] {
       status: h.status,
       active: h.active,
       queued: h.queued,
-      breaker: { available: false, reason: 'circuit breakers are not part of this build' },
+      breaker: h.circuit !== undefined ? { available: true, state: h.circuit } : { available: false, reason: 'the executor keeps no breaker for this model' },
+      domains: config.domains ?? [],
+      quality: config.quality ?? {},
       cost: costView(cost, tokensPerSecond),
       traffic: { requests: t.requests, errors: t.errors, inputTokens: t.inputTokens, outputTokens: t.outputTokens, outputTokensPerSecond: tokensPerSecond, apiSpend },
     };
@@ -146,42 +152,107 @@ export function dashboardModels(gateway: Gateway): DashboardModel[] {
   });
 }
 
-/** Evaluation results: every *.json under the eval folder with a `models` array of scores. */
+/** The API model the counterfactual prices the same tokens on: the portfolio's priciest API model, else gpt-4o. */
+export function counterfactualModel(gateway: Gateway): string {
+  const book = costBookOf(gateway);
+  let best: { id: string; price: number } | undefined;
+  for (const id of gateway.options.models.ids()) {
+    const cost = book.modelCost(id);
+    if (cost.kind === 'api' && (best === undefined || cost.outputPerMTok > best.price)) best = { id, price: cost.outputPerMTok };
+  }
+  return best?.id ?? 'gpt-4o';
+}
+
+/**
+ * Evaluation results: every run folder written by `unbundle eval run` (DIR/<run>/results.json, format
+ * unbundle-eval-results/1, with report.html beside it), the folder itself when it is one run, and flat
+ * `*.json` files with a `models: [{model, metric, score, costPerRequest?}]` array.
+ */
 export interface EvalRun {
   file: string;
   modifiedAt: string;
   suite?: string;
-  models: Array<{ model: string; metric: string; score: number; costPerRequest?: number; latencyMs?: number }>;
+  runId?: string;
+  currency?: string;
+  models: Array<{ model: string; metric: string; score: number; low?: number; high?: number; costPerRequest?: number; latencyMs?: number; domains?: Record<string, number> }>;
   report?: string;
+}
+
+interface ResultsSummary {
+  model?: { id?: unknown };
+  primary?: unknown;
+  estimate?: unknown;
+  low?: unknown;
+  high?: unknown;
+  costPer1kItems?: unknown;
+  latencyMs?: { p50?: unknown } | null;
+  domains?: Array<{ domain?: unknown; estimate?: unknown }>;
+}
+
+const num = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
+/** One results.json of `unbundle eval run` (src/eval/eval-results.ts). */
+function fromResults(parsed: Record<string, unknown>, run: EvalRun): void {
+  const suite = parsed.suite as { name?: unknown } | undefined;
+  if (typeof suite?.name === 'string') run.suite = suite.name;
+  if (typeof parsed.runId === 'string') run.runId = parsed.runId;
+  if (typeof parsed.currency === 'string') run.currency = parsed.currency;
+  for (const summary of parsed.models as ResultsSummary[]) {
+    const id = summary.model?.id;
+    if (typeof id !== 'string' || !num(summary.estimate)) continue;
+    const row: EvalRun['models'][number] = { model: id, metric: typeof summary.primary === 'string' ? summary.primary : 'score', score: summary.estimate };
+    if (num(summary.low)) row.low = summary.low;
+    if (num(summary.high)) row.high = summary.high;
+    if (num(summary.costPer1kItems)) row.costPerRequest = summary.costPer1kItems / 1000;
+    if (num(summary.latencyMs?.p50)) row.latencyMs = summary.latencyMs.p50;
+    const domains: Record<string, number> = {};
+    for (const d of summary.domains ?? []) if (typeof d.domain === 'string' && num(d.estimate)) domains[d.domain] = d.estimate;
+    if (Object.keys(domains).length > 0) row.domains = domains;
+    run.models.push(row);
+  }
+}
+
+function fromFlat(parsed: Record<string, unknown>, run: EvalRun): void {
+  if (typeof parsed.suite === 'string') run.suite = parsed.suite;
+  for (const raw of parsed.models as Array<Record<string, unknown>>) {
+    if (typeof raw.model !== 'string' || typeof raw.score !== 'number') continue;
+    const row: EvalRun['models'][number] = { model: raw.model, metric: typeof raw.metric === 'string' ? raw.metric : 'score', score: raw.score };
+    if (typeof raw.costPerRequest === 'number') row.costPerRequest = raw.costPerRequest;
+    if (typeof raw.latencyMs === 'number') row.latencyMs = raw.latencyMs;
+    run.models.push(row);
+  }
+}
+
+function readRun(dir: string, name: string, report: string): EvalRun {
+  const file = path.join(dir, name);
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  if (typeof parsed !== 'object' || parsed === null || !Array.isArray(parsed.models)) throw new Error('no "models" array');
+  const run: EvalRun = { file: name, modifiedAt: statSync(file).mtime.toISOString(), models: [] };
+  if (parsed.format === 'unbundle-eval-results/1') fromResults(parsed, run);
+  else fromFlat(parsed, run);
+  if (typeof parsed.createdAt === 'string') run.modifiedAt = parsed.createdAt;
+  if (existsSync(path.join(dir, report))) run.report = report;
+  return run;
 }
 
 export function evalRuns(dir: string | undefined): { available: true; dir: string; runs: EvalRun[]; skipped: string[] } | Unavailable {
   if (dir === undefined || !existsSync(dir)) {
-    return { available: false, reason: `no eval results folder${dir ? ` at ${dir}` : ''}: run "unbundle eval run" with its output there, or set UNBUNDLE_EVAL_DIR` };
+    return { available: false, reason: `no eval results folder${dir ? ` at ${dir}` : ''}: run "unbundle eval run" (it writes eval-results/<suite>/results.json), or set UNBUNDLE_EVAL_DIR to the folder of runs` };
   }
   const runs: EvalRun[] = [];
   const skipped: string[] = [];
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
-    const file = path.join(dir, name);
+  const tryRead = (name: string, report: string) => {
     try {
-      const parsed = JSON.parse(readFileSync(file, 'utf8')) as { suite?: unknown; models?: unknown };
-      if (!Array.isArray(parsed.models)) throw new Error('no "models" array');
-      const models: EvalRun['models'] = [];
-      for (const raw of parsed.models as Array<Record<string, unknown>>) {
-        if (typeof raw.model !== 'string' || typeof raw.score !== 'number') continue;
-        const row: EvalRun['models'][number] = { model: raw.model, metric: typeof raw.metric === 'string' ? raw.metric : 'score', score: raw.score };
-        if (typeof raw.costPerRequest === 'number') row.costPerRequest = raw.costPerRequest;
-        if (typeof raw.latencyMs === 'number') row.latencyMs = raw.latencyMs;
-        models.push(row);
-      }
-      const run: EvalRun = { file: name, modifiedAt: statSync(file).mtime.toISOString(), models };
-      if (typeof parsed.suite === 'string') run.suite = parsed.suite;
-      const report = name.replace(/\.json$/, '.html');
-      if (existsSync(path.join(dir, report))) run.report = report;
-      runs.push(run);
+      runs.push(readRun(dir, name, report));
     } catch (error) {
       skipped.push(`${name}: ${(error as Error).message}`);
     }
+  };
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (entry.isDirectory()) {
+      if (existsSync(path.join(dir, entry.name, 'results.json'))) tryRead(path.join(entry.name, 'results.json'), path.join(entry.name, 'report.html'));
+    } else if (entry.name === 'results.json') tryRead(entry.name, 'report.html');
+    else if (entry.name.endsWith('.json')) tryRead(entry.name, entry.name.replace(/\.json$/, '.html'));
   }
   return { available: true, dir, runs, skipped };
 }

@@ -2,11 +2,9 @@ import path from 'node:path';
 
 /** Where the dashboard's endpoints find what they show; everything optional. */
 export interface DashboardOptions {
-  /** Required as `Authorization: Bearer` on /admin/* when set (env UNBUNDLE_ADMIN_KEY). */
-  adminKey?: string | undefined;
   /** Router file written by `unbundle route train`, for the route tester (env UNBUNDLE_ROUTER_FILE). */
   routerFile?: string | undefined;
-  /** Folder of `eval run` results (*.json), for Evaluations (env UNBUNDLE_EVAL_DIR; default <data dir>/eval). */
+  /** Folder of `eval run` results (*.json), for Evaluations (env UNBUNDLE_EVAL_DIR; default ./eval-results, where `eval run` writes). */
   evalDir?: string | undefined;
   /** The data dir holding adapters/ and promotions.json (env UNBUNDLE_DATA_DIR; default ./.unbundle). */
   dataDir: string;
@@ -17,9 +15,8 @@ export interface DashboardOptions {
 export function dashboardOptionsFromEnv(env: NodeJS.ProcessEnv, cwd: string): DashboardOptions {
   const dataDir = path.resolve(cwd, env.UNBUNDLE_DATA_DIR || '.unbundle');
   return {
-    adminKey: env.UNBUNDLE_ADMIN_KEY || undefined,
     routerFile: env.UNBUNDLE_ROUTER_FILE ? path.resolve(cwd, env.UNBUNDLE_ROUTER_FILE) : undefined,
-    evalDir: env.UNBUNDLE_EVAL_DIR ? path.resolve(cwd, env.UNBUNDLE_EVAL_DIR) : path.join(dataDir, 'eval'),
+    evalDir: path.resolve(cwd, env.UNBUNDLE_EVAL_DIR || 'eval-results'),
     dataDir,
   };
 }

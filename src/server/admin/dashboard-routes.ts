@@ -2,17 +2,21 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { UnbundleError } from '../../errors.ts';
 import { breakeven, selfHostedMonthlyCost } from '../../ledger/cost-breakeven.ts';
+import { parseTimeBound } from '../../ledger/cost-report.ts';
 import { loadRouter, type RouterClassifier } from '../../router/classifier/router-file.ts';
 import { chooseRoute } from '../../router/choose-route.ts';
+import { decideRoute } from '../../router/plan-route.ts';
+import { featuresOfText } from '../../router/request-features.ts';
 import { AdapterRegistry } from '../../tune/registry/adapter-registry.ts';
 import { PromotionBook, promoteAdapter, rollbackAdapter } from '../../tune/registry/promote-adapter.ts';
 import type { Gateway } from '../gateway.ts';
 import { readJsonBody } from '../read-json-body.ts';
 import type { RequestContext } from '../request-context.ts';
 import { sendJson, startEventStream, writeChunk } from '../respond.ts';
-import { checkAdminAccess } from './dashboard-auth.ts';
-import { costBookOf, dashboardModels, evalRuns, type Unavailable } from './dashboard-bodies.ts';
+import type { AdminRequest, AdminRoute } from './admin-route.ts';
+import { costBookOf, counterfactualModel, dashboardModels, evalRuns } from './dashboard-bodies.ts';
 import { dashboardOptionsFromEnv, type DashboardOptions } from './dashboard-options.ts';
+import { routingMix } from './routing-mix.ts';
 import { TrafficSampler } from './traffic-sampler.ts';
 
 /**
@@ -42,13 +46,6 @@ export function dashboardStateOf(gateway: Gateway): DashboardState {
   return state;
 }
 
-const notWired = (what: string): Unavailable => ({ available: false, reason: `${what} is not part of this build yet` });
-
-function boundHost(gateway: Gateway): string {
-  const address = gateway.server.address();
-  return typeof address === 'object' && address !== null ? address.address : '127.0.0.1';
-}
-
 function rangeSeconds(ctx: RequestContext): number {
   const query = new URL(ctx.req.url ?? '/', 'http://x').searchParams;
   const raw = query.get('range') ?? '300';
@@ -68,26 +65,35 @@ function numberParam(query: URLSearchParams, name: string): number | undefined {
 }
 
 function info(gateway: Gateway, state: DashboardState): object {
-  let autoRouting = true;
-  try {
-    chooseRoute('auto', gateway.options.models);
-  } catch {
-    autoRouting = false;
+  let autoRouting = gateway.routing?.virtualModels.has('auto') ?? false;
+  if (!autoRouting) {
+    try {
+      chooseRoute('auto', gateway.options.models);
+      autoRouting = true;
+    } catch {
+      autoRouting = false;
+    }
   }
   const router = state.options.routerFile;
+  const { policy } = gateway.options.portfolio;
+  const tenants = gateway.access.tenants.ids();
   return {
     startedAt: new Date(Date.now() - process.uptime() * 1000).toISOString(),
     currency: costBookOf(gateway).currency,
     models: gateway.options.models.ids(),
     autoRouting,
-    adminKeyRequired: state.options.adminKey !== undefined,
+    adminKeyRequired: true,
+    /** The API model the counterfactual prices the same tokens on (the priciest API model of the portfolio, else gpt-4o). */
+    counterfactual: counterfactualModel(gateway),
     sources: {
       liveMetrics: { available: true },
       router: router ? { available: true, file: path.basename(router) } : { available: false, reason: 'no router file: train one with "unbundle route train" and set UNBUNDLE_ROUTER_FILE' },
-      ledger: notWired('the ledger (per-request costs by day, tenant, domain)'),
-      audit: notWired('the sovereignty audit log'),
-      tenants: notWired('access control (tenants and keys)'),
-      breakers: notWired('circuit-breaker state'),
+      ledger: gateway.ledger ? { available: true } : { available: false, reason: 'the ledger is off (ledger.enabled: false in the portfolio)' },
+      audit: gateway.audit
+        ? { available: true }
+        : { available: false, reason: policy === undefined ? 'no data policy is configured (add a policy: section, docs/policy.md)' : 'the policy audit is off (policy.audit.enabled: false)' },
+      tenants: tenants.length > 0 ? { available: true } : { available: false, reason: 'no tenants are configured (tenants: in the portfolio, docs/access.md)' },
+      breakers: { available: true },
     },
   };
 }
@@ -133,20 +139,28 @@ async function routeExplain(gateway: Gateway, state: DashboardState, ctx: Reques
   }
   const requested = typeof body.model === 'string' && body.model !== '' ? body.model : 'auto';
   let plan: object;
+  let decision: object | undefined;
   try {
-    plan = chooseRoute(requested, gateway.options.models);
+    const table = gateway.routing;
+    if (table?.virtualModels.has(requested)) {
+      // The portfolio's routing, as serving decides (rules, classifier, cost/quality); no model is called.
+      if (table.classifier?.kind === 'embedding') throw new Error(`"${requested}" routes with an embedding classifier, which needs its embedding model: use "unbundle route explain --config" on the command line`);
+      const decided = decideRoute({ requested, features: featuresOfText(body.prompt, { headers: {}, metadata: {} }), table });
+      plan = decided.plan;
+      decision = { rule: decided.rule?.name ?? null, prediction: decided.prediction ?? null, candidates: decided.candidates ?? null };
+    } else plan = chooseRoute(requested, gateway.options.models);
   } catch (error) {
     plan = { error: (error as Error).message };
   }
   const file = state.options.routerFile;
-  if (file === undefined) return { plan, classifier: { available: false, reason: 'no router file: train one with "unbundle route train" and set UNBUNDLE_ROUTER_FILE' } };
+  if (file === undefined) return { plan, ...(decision ? { decision } : {}), classifier: { available: false, reason: 'no router file: train one with "unbundle route train" and set UNBUNDLE_ROUTER_FILE' } };
   const mtimeMs = statSync(file).mtimeMs;
   if (state.router?.file !== file || state.router.mtimeMs !== mtimeMs) state.router = { file, mtimeMs, classifier: loadRouter(file) };
   const { classifier } = state.router;
   if (classifier.kind !== 'hashed-ngram') {
-    return { plan, classifier: { available: false, reason: 'embedding routers need their embedding model: use "unbundle route explain" on the command line' } };
+    return { plan, ...(decision ? { decision } : {}), classifier: { available: false, reason: 'embedding routers need their embedding model: use "unbundle route explain" on the command line' } };
   }
-  return { plan, classifier: { available: true, file: path.basename(file), threshold: classifier.threshold, ...classifier.explain(body.prompt, 8) } };
+  return { plan, ...(decision ? { decision } : {}), classifier: { available: true, file: path.basename(file), threshold: classifier.threshold, ...classifier.explain(body.prompt, 8) } };
 }
 
 function registries(state: DashboardState): { adapters: AdapterRegistry; book: PromotionBook } {
@@ -212,42 +226,63 @@ async function live(gateway: Gateway, state: DashboardState, ctx: RequestContext
   });
 }
 
-export async function handleAdminDashboard(ctx: RequestContext, route: string, gateway: Gateway): Promise<void> {
-  const state = dashboardStateOf(gateway);
-  checkAdminAccess(ctx.req, state.options.adminKey, boundHost(gateway));
-  ctx.res.setHeader('cache-control', 'no-store');
-  const { method } = ctx.req;
-  const send = (body: object) => sendJson(ctx.res, 200, JSON.stringify(body));
-  if (route === 'route-explain' || route === 'promote' || route === 'rollback') {
-    if (method !== 'POST') throw methodNotAllowed(ctx, route, 'POST');
-    checkWriteOrigin(ctx);
-    send(route === 'route-explain' ? await routeExplain(gateway, state, ctx) : await changeAdapter(gateway, state, ctx, route));
-    return;
-  }
-  if (method !== 'GET') throw methodNotAllowed(ctx, route, 'GET');
-  switch (route) {
-    case 'info':
-      return send(info(gateway, state));
-    case 'overview': {
-      const range = rangeSeconds(ctx);
-      return send({ range, intervalMs: state.sampler.intervalMs, window: state.sampler.window(range), samples: state.sampler.history(range), models: dashboardModels(gateway), currency: costBookOf(gateway).currency });
-    }
-    case 'live':
-      return live(gateway, state, ctx);
-    case 'models':
-      return send({ currency: costBookOf(gateway).currency, models: dashboardModels(gateway) });
-    case 'breakeven':
-      return send({ currency: costBookOf(gateway).currency, ...breakevenBody(gateway, ctx) });
-    case 'evals':
-      return send(evalRuns(state.options.evalDir));
-    case 'adapters':
-      return send(adapters(gateway, state));
-    default:
-      throw new UnbundleError('UNBUNDLE_E_NOT_FOUND', `No dashboard endpoint "${route}". Endpoints under /admin/dashboard/: info, overview, live, models, breakeven, route-explain, evals, adapters, promote, rollback.`);
-  }
+const noStore = (request: AdminRequest) => request.ctx.res.setHeader('cache-control', 'no-store');
+
+function getRoute(name: string, summary: string, body: (request: AdminRequest, state: DashboardState) => object | Promise<object>): AdminRoute {
+  return {
+    method: 'GET',
+    path: `/admin/dashboard/${name}`,
+    summary,
+    async handle(request) {
+      noStore(request);
+      return { body: await body(request, dashboardStateOf(request.gateway)) };
+    },
+  };
 }
 
-function methodNotAllowed(ctx: RequestContext, route: string, allowed: string): UnbundleError {
-  ctx.res.setHeader('allow', allowed);
-  return new UnbundleError('UNBUNDLE_E_METHOD_NOT_ALLOWED', `${ctx.req.method} is not allowed on /admin/dashboard/${route}; use ${allowed}.`);
+function postRoute(name: string, summary: string, body: (request: AdminRequest, state: DashboardState) => Promise<object>): AdminRoute {
+  return {
+    method: 'POST',
+    path: `/admin/dashboard/${name}`,
+    summary,
+    async handle(request) {
+      noStore(request);
+      checkWriteOrigin(request.ctx);
+      return { body: await body(request, dashboardStateOf(request.gateway)) };
+    },
+  };
 }
+
+/** The dashboard's JSON, in the admin route table (behind the admin key like every /admin/ route). */
+export const dashboardAdminRoutes: readonly AdminRoute[] = [
+  getRoute('info', 'dashboard: models, currency and which data sources are on', ({ gateway }, state) => info(gateway, state)),
+  getRoute('overview', 'dashboard: live traffic window (?range=300 seconds) and models', ({ gateway, ctx }, state) => {
+    const range = rangeSeconds(ctx);
+    return { range, intervalMs: state.sampler.intervalMs, window: state.sampler.window(range), samples: state.sampler.history(range), models: dashboardModels(gateway), currency: costBookOf(gateway).currency };
+  }),
+  {
+    method: 'GET',
+    path: '/admin/dashboard/live',
+    summary: 'dashboard: server-sent events, one traffic sample a second',
+    async handle(request) {
+      noStore(request);
+      await live(request.gateway, dashboardStateOf(request.gateway), request.ctx);
+      return { body: null, streamed: true };
+    },
+  },
+  getRoute('models', 'dashboard: the Portfolio rows (backend, zone, health, breaker, quality, cost, traffic)', ({ gateway }) => ({ currency: costBookOf(gateway).currency, models: dashboardModels(gateway) })),
+  getRoute('breakeven', 'dashboard: break-even chart from live traffic (?model=&vs=&seconds=&input=&output=)', ({ gateway, ctx }) => ({ currency: costBookOf(gateway).currency, ...breakevenBody(gateway, ctx) })),
+  getRoute('routing', 'dashboard: domain mix over time, model per domain, route reasons, from the ledger (?since=24h)', async ({ gateway, query }) => {
+    if (!gateway.ledger) return { available: false, reason: 'the ledger is off (ledger.enabled: false in the portfolio): the domain mix is read from its rows' };
+    const now = Date.now();
+    const text = query.get('since') || '24h';
+    const since = parseTimeBound(text, now);
+    if (since === undefined || since >= now) throw new UnbundleError('UNBUNDLE_E_BAD_REQUEST', `since must look like 30m, 24h, 7d or a UTC date such as 2025-08-01, got "${text}".`, { param: 'since' });
+    return { available: true, ...(await routingMix(gateway.ledger.store, since, now)) };
+  }),
+  getRoute('evals', 'dashboard: eval runs (results.json of "unbundle eval run")', (_request, state) => evalRuns(state.options.evalDir)),
+  getRoute('adapters', 'dashboard: adapter registry, promotions, local models', ({ gateway }, state) => adapters(gateway, state)),
+  postRoute('route-explain', 'dashboard: the Plan and classifier explanation for {prompt, model}; no model is called', ({ gateway, ctx }, state) => routeExplain(gateway, state, ctx)),
+  postRoute('promote', 'dashboard: promote {model, adapter: name@version} (no restart)', ({ gateway, ctx }, state) => changeAdapter(gateway, state, ctx, 'promote')),
+  postRoute('rollback', 'dashboard: roll back {model} to its previous adapter', ({ gateway, ctx }, state) => changeAdapter(gateway, state, ctx, 'rollback')),
+];

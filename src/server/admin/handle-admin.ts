@@ -65,7 +65,7 @@ export async function handleAdmin(ctx: RequestContext, path: string, gateway: Ga
       continue;
     }
     const result = await route.handle({ ctx, gateway, params, query, body: () => readJsonBody(ctx.req, gateway.options.portfolio.server.bodyLimit) });
-    sendJson(ctx.res, result.status ?? 200, JSON.stringify(result.body));
+    if (result.streamed !== true) sendJson(ctx.res, result.status ?? 200, JSON.stringify(result.body));
     return;
   }
   if (allowed.length > 0) {
