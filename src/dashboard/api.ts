@@ -226,6 +226,19 @@ export const getInfo = () => admin<Info>('info');
 export const getOverview = (rangeSeconds: number) => admin<Overview>(`overview?range=${rangeSeconds}`);
 export const getModels = () => admin<{ currency: string; models: DashboardModel[] }>('models');
 export const getEvals = () => admin<Evals>('evals');
+
+/** Opens a run's self-contained report.html in a new tab: fetched with the admin key, shown from a blob URL. */
+export async function openEvalReport(report: string): Promise<void> {
+  const opened = window.open('', '_blank');
+  const response = await fetch(`/admin/dashboard/eval-report?report=${encodeURIComponent(report)}`, { headers: authHeaders() });
+  if (!response.ok) {
+    opened?.close();
+    throw new Error(await errorMessage(response));
+  }
+  const url = URL.createObjectURL(new Blob([await response.text()], { type: 'text/html' }));
+  if (opened) opened.location.href = url;
+  else window.location.href = url;
+}
 export const getAdapters = () => admin<Adapters>('adapters');
 
 export function getBreakeven(query: { model?: string; vs?: string; seconds?: string; input?: string; output?: string }): Promise<BreakevenAnswer & { currency: string }> {

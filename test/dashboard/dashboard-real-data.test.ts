@@ -222,6 +222,17 @@ describe('dashboard endpoints over the ledger, the audit, breakers and tenants',
     assert.equal(run!.models[0]!.costPerRequest, 0.00002);
     assert.equal(run!.models[0]!.latencyMs, 12);
     assert.deepEqual(run!.models[0]!.domains, { code: 0.9 });
+
+    const report = await fetch(`${url}/admin/dashboard/eval-report?report=${encodeURIComponent(run!.report)}`, { headers: auth });
+    assert.equal(report.status, 200);
+    assert.match(report.headers.get('content-type') ?? '', /^text\/html/);
+    assert.equal(await report.text(), '<html></html>');
+    // Only reports the listing names: no path of the client's choosing, and never without the key.
+    for (const wanted of ['../../../etc/passwd', 'toy-suite/results.json']) {
+      const refused = await fetch(`${url}/admin/dashboard/eval-report?report=${encodeURIComponent(wanted)}`, { headers: auth });
+      assert.equal(refused.status, 404, wanted);
+    }
+    assert.equal((await fetch(`${url}/admin/dashboard/eval-report?report=${encodeURIComponent(run!.report)}`)).status, 401);
   });
 });
 

@@ -42,6 +42,8 @@ describe('ledger store down', () => {
         await response.arrayBuffer();
         ids.push(response.headers.get('x-request-id')!);
       }
+      // The writer learns the store is down on its first flush attempt, a few ms after the rows arrive.
+      for (let waited = 0; first.ledger.writer.stats().storeHealthy && waited < 5_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
       assert.equal(first.ledger.writer.stats().storeHealthy, false);
       const metrics = await (await fetch(`${first.url}/metrics`)).text();
       assert.match(metrics, /unbundle_ledger_store_up\{store="postgres"\} 0/);

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { getEvals, type EvalRun, type Evals } from '../api.ts';
+import { getEvals, openEvalReport, type EvalRun, type Evals } from '../api.ts';
 import { DataTable, type Column } from '../components/data-table.tsx';
 import { EmptyState, ErrorState } from '../components/empty-state.tsx';
 import { LineChart } from '../components/line-chart.tsx';
@@ -72,7 +72,16 @@ export function EvaluationsPage() {
       ) : (
         <p class="muted small">The quality-vs-cost scatter needs a costPerRequest per model in the results.</p>
       )}
-      {data.runs.some((r) => r.report) ? <p class="small">HTML reports next to the results: {data.runs.filter((r) => r.report).map((r) => r.report).join(', ')}</p> : null}
+      {data.runs.some((r) => r.report) ? (
+        <p class="small" data-testid="eval-reports">
+          HTML reports:{' '}
+          {data.runs.filter((r) => r.report).map((r) => (
+            <button type="button" class="link" key={r.report} onClick={() => void openEvalReport(r.report!).catch((error: Error) => alert(error.message))}>
+              {r.report}
+            </button>
+          ))}
+        </p>
+      ) : null}
       {data.skipped.length > 0 ? <p class="muted small">Skipped: {data.skipped.join('; ')}</p> : null}
     </section>
   );

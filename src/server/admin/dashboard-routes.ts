@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UnbundleError } from '../../errors.ts';
 import { breakeven, selfHostedMonthlyCost } from '../../ledger/cost-breakeven.ts';
@@ -281,6 +281,27 @@ export const dashboardAdminRoutes: readonly AdminRoute[] = [
     return { available: true, ...(await routingMix(gateway.ledger.store, since, now)) };
   }),
   getRoute('evals', 'dashboard: eval runs (results.json of "unbundle eval run")', (_request, state) => evalRuns(state.options.evalDir)),
+  {
+    method: 'GET',
+    path: '/admin/dashboard/eval-report',
+    summary: 'dashboard: one run\'s self-contained report.html (?report=<path listed by evals>)',
+    handle(request) {
+      noStore(request);
+      const listed = evalRuns(dashboardStateOf(request.gateway).options.evalDir);
+      const wanted = request.query.get('report') ?? '';
+      // Only a report the evals listing names: never a path the client makes up.
+      if (!listed.available || !listed.runs.some((run) => run.report === wanted)) {
+        throw new UnbundleError('UNBUNDLE_E_NOT_FOUND', `No eval report "${wanted}" in the eval results folder; GET /admin/dashboard/evals lists them.`, { param: 'report' });
+      }
+      const html = readFileSync(path.join(listed.dir, wanted));
+      const { res } = request.ctx;
+      res.statusCode = 200;
+      res.setHeader('content-type', 'text/html; charset=utf-8');
+      res.setHeader('content-length', html.length);
+      res.end(html);
+      return { body: null, streamed: true };
+    },
+  },
   getRoute('adapters', 'dashboard: adapter registry, promotions, local models', ({ gateway }, state) => adapters(gateway, state)),
   postRoute('route-explain', 'dashboard: the Plan and classifier explanation for {prompt, model}; no model is called', ({ gateway, ctx }, state) => routeExplain(gateway, state, ctx)),
   postRoute('promote', 'dashboard: promote {model, adapter: name@version} (no restart)', ({ gateway, ctx }, state) => changeAdapter(gateway, state, ctx, 'promote')),
