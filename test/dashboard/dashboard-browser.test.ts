@@ -156,7 +156,8 @@ describe('dashboard in headless Chromium', { timeout: 180_000 }, () => {
     await page.waitForSelector('[data-testid="spend"] .stat-note:has-text("10 requests today")');
     assert.match((await page.textContent('[data-testid="spend"] .stat-value'))!, /^[\d.,]+ USD \/ [\d.,]+ USD$/);
     assert.match((await page.textContent('[data-testid="savings"] .stat-label'))!, /vs all-API \(flaky\)/);
-    assert.match((await page.textContent('[data-testid="savings"] .stat-value'))!, /^[\d.,]+ USD$/);
+    // Signed: the local model's cost is its measured compute time, so on a slow machine the portfolio can cost more than all-API.
+    assert.match((await page.textContent('[data-testid="savings"] .stat-value'))!, /^-?[\d.,]+ USD$/);
     assert.match((await page.textContent('[data-testid="savings"] .stat-note'))!, /10 requests with known tokens and cost/);
     await page.screenshot({ path: path.join(shots, '1-overview.png'), fullPage: true });
   });
@@ -201,7 +202,7 @@ describe('dashboard in headless Chromium', { timeout: 180_000 }, () => {
     await page.waitForSelector('[data-testid="chart-breakeven"] canvas');
     // The ledger's report: 16 requests so far (10 + try-it + 2 auto + e-mail + 2 failed), by model, then by domain and day.
     await page.waitForSelector('[data-testid="ledger-totals"]:has-text("Total: 16 requests")');
-    assert.match((await page.textContent('[data-testid="ledger-totals"]'))!, /would have cost [\d.,]+ USD: saved [\d.,]+ USD/);
+    assert.match((await page.textContent('[data-testid="ledger-totals"]'))!, /would have cost [\d.,]+ USD: (saved|cost) [\d.,]+ USD( more)?/);
     const byModel = (await page.textContent('[data-testid="ledger-table"]'))!;
     assert.match(byModel, /stories/);
     assert.match(byModel, /flaky/);

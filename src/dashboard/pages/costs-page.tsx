@@ -179,7 +179,7 @@ function LedgerReport({ info }: { info: Info }) {
             {report.totals.map((t) => (
               <p class="verdict" key={t.currency} data-testid="ledger-totals">
                 Total: {count(t.requests)} requests, {money(t.cost, t.currency)}
-                {t.referenceCost != null ? ` — the same tokens on ${report.reference?.name} would have cost ${money(t.referenceCost, t.currency)}: saved ${money(t.savings ?? null, t.currency)} (${rate(t.savingsPercent ?? null, 1)} %).` : '.'}
+                {t.referenceCost != null ? ` — the same tokens on ${report.reference?.name} would have cost ${money(t.referenceCost, t.currency)}: ${(t.savings ?? 0) < 0 ? `cost ${money(-(t.savings ?? 0), t.currency)} more` : `saved ${money(t.savings ?? null, t.currency)}`} (${rate(t.savingsPercent ?? null, 1)} %).` : '.'}
               </p>
             ))}
             {days.length > 0 ? (
