@@ -49,7 +49,7 @@ export const serverSchema = z
 
 const commonModelFields = {
   id,
-  /** Where the data goes when this model answers; the policy issue enforces it. */
+  /** Free text for people (`unbundle models`, the dashboard). */
   description: z.string().optional(),
   /** What a request costs on this model (docs/costs.md): API prices, or your machine's costs. */
   ...modelCostFields,

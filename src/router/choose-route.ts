@@ -10,8 +10,8 @@ export interface RouteCandidates {
 }
 
 /**
- * Decides which model answers. Pure: no I/O, no clocks. Today an explicit model id maps to itself;
- * `auto` and virtual models arrive with the router issue and extend this function, not the server.
+ * The Plan for an explicit model id: that model, then its configured fallbacks. Pure: no I/O, no
+ * clocks. `auto` and virtual models are planned by `planRoute` (plan-route.ts) instead.
  */
 export function chooseRoute(requested: string, candidates: RouteCandidates): Plan {
   if (candidates.has(requested)) {
