@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { openServerLedger } from '../ledger/open-server-ledger.ts';
 import { createLogger } from '../logger.ts';
 import { ModelRegistry } from '../portfolio/model-registry.ts';
@@ -6,6 +7,9 @@ import { applyPromotions, PromotionBook } from '../tune/registry/promote-adapter
 import { dashboardOptionsFromEnv } from '../server/admin/dashboard-options.ts';
 import { Gateway } from '../server/gateway.ts';
 import { intFlag, parseCommandArgs, type Command } from './command.ts';
+
+/** Hosts that only this machine can reach. */
+const loopbackHosts = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -39,10 +43,16 @@ Options:
       io.stderr.write(`promotion re-applied: ${record.model} serves ${record.adapter ?? 'its base model'} (${PromotionBook.at(io.env, io.cwd).file})\n`);
     }
     const ledger = await openServerLedger(portfolio, { env: io.env, cwd: io.cwd, warn: (message) => logger.warn(message) });
-    const dashboard = dashboardOptionsFromEnv(io.env, io.cwd);
-    const gateway = new Gateway({ portfolio, models, logger, ledger, env: io.env, cwd: io.cwd, dashboard });
+    // On a loopback bind without an admin key, a key is made for this run and printed (like a notebook
+    // server's token), so the dashboard works right after `npm start` and is still never open without one.
+    const host = values.host ?? portfolio.server.host;
+    const keyEnv = portfolio.auth.adminKeyEnv;
+    const oneRunKey = !io.env[keyEnv] && loopbackHosts.has(host) ? randomBytes(24).toString('base64url') : undefined;
+    const env = oneRunKey ? { ...io.env, [keyEnv]: oneRunKey } : io.env;
+    const dashboard = dashboardOptionsFromEnv(env, io.cwd);
+    const gateway = new Gateway({ portfolio, models, logger, ledger, env, cwd: io.cwd, dashboard });
     if (values.warm) await models.warmAll();
-    const address = await gateway.listen(port ?? portfolio.server.port, values.host ?? portfolio.server.host);
+    const address = await gateway.listen(port ?? portfolio.server.port, host);
     // Handlers first: a supervisor may send SIGTERM the moment it reads "listening on".
     const stopped = new Promise<void>((resolve) => {
       let stopping = false;
@@ -75,7 +85,9 @@ Options:
     const { access } = gateway;
     io.stderr.write(`auth: ${access.mode === 'keys' ? `API keys required (${access.tenants.ids().length} tenant(s), keys in ${access.dataDir})` : 'none (no API keys)'}; admin API ${access.adminKey ? 'on' : `off (set ${access.adminKeyEnv} to turn it on)`}\n`);
     io.stderr.write(`listening on ${address.url}  (OpenAI base URL: ${address.url}/v1)\n`);
-    if (access.adminKey !== undefined) io.stderr.write(`dashboard: ${address.url}/dashboard  (log in with the admin key from ${access.adminKeyEnv})\n`);
+    if (oneRunKey !== undefined) {
+      io.stderr.write(`dashboard: ${address.url}/dashboard  (admin key for this run, loopback only: ${oneRunKey} — set ${keyEnv} to choose your own)\n`);
+    } else if (access.adminKey !== undefined) io.stderr.write(`dashboard: ${address.url}/dashboard  (log in with the admin key from ${access.adminKeyEnv})\n`);
     else io.stderr.write(`dashboard: ${address.url}/dashboard shows no data until ${access.adminKeyEnv} is set (it reads the admin API)\n`);
     logger.info({ url: address.url, models: models.ids(), source }, 'listening');
 
