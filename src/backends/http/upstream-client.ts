@@ -158,3 +158,44 @@ function raceAbort(pending: Promise<Dispatcher.ResponseData>, signal: AbortSigna
     );
   });
 }
+
+/** What a translating adapter's config carries for its HTTP side (the shared fields of schema.ts). */
+export interface HttpUpstreamConfig {
+  id: string;
+  baseURL: string;
+  apiKeyEnv: string;
+  headers: Record<string, string>;
+  connections: number;
+  connectTimeoutMs?: number | undefined;
+  firstByteTimeoutMs: number;
+  idleTimeoutMs: number;
+}
+
+/**
+ * The client of a translating adapter: the config's headers (lower-cased) over `fixedHeaders`, the
+ * key from the environment in `keyHeader`, and the status mapper told the key so it can scrub it.
+ * `missing` is the error every request fails with when the key's variable is not set.
+ */
+export function upstreamClientFor(
+  config: HttpUpstreamConfig,
+  env: NodeJS.ProcessEnv,
+  keyHeader: string,
+  fixedHeaders: Record<string, string>,
+  mapStatus: (key: string | undefined) => StatusMapper,
+): { client: UpstreamClient; missing: UnbundleError | undefined } {
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'unbundle', ...fixedHeaders };
+  for (const [name, value] of Object.entries(config.headers)) headers[name.toLowerCase()] = value;
+  const key = apiKeyFrom(env, config.apiKeyEnv, config.id);
+  if ('key' in key) headers[keyHeader] = key.key;
+  const client = new UpstreamClient({
+    modelId: config.id,
+    baseURL: config.baseURL,
+    headers,
+    connections: config.connections,
+    connectTimeoutMs: config.connectTimeoutMs ?? 10_000,
+    firstByteTimeoutMs: config.firstByteTimeoutMs,
+    idleTimeoutMs: config.idleTimeoutMs,
+    mapStatus: mapStatus('key' in key ? key.key : undefined),
+  });
+  return { client, missing: 'missing' in key ? key.missing : undefined };
+}
