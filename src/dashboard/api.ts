@@ -6,6 +6,12 @@
  * The admin key lives in sessionStorage and travels only as `Authorization: Bearer`, never in a URL.
  */
 
+// The JSON shapes come from the server's own types (type-only imports: nothing of the server is bundled).
+import type { CostView, DashboardModel } from '../server/admin/dashboard-bodies.ts';
+import type { TrafficSample, TrafficWindow } from '../server/admin/traffic-sampler.ts';
+
+export type { CostView, DashboardModel, TrafficSample, TrafficWindow };
+
 const keyName = 'unbundle.adminKey';
 
 export class AuthError extends Error {}
@@ -26,56 +32,6 @@ export interface Info {
   /** The API model the counterfactual "all-API" cost is priced on. */
   counterfactual: string;
   sources: Record<'liveMetrics' | 'router' | 'ledger' | 'audit' | 'tenants' | 'breakers', { available: true; file?: string } | Unavailable>;
-}
-
-export interface TrafficSample {
-  t: number;
-  requestsPerSecond: number;
-  errorRate: number | null;
-  p50Ms: number | null;
-  p95Ms: number | null;
-  inFlight: number;
-}
-
-export interface TrafficWindow {
-  seconds: number;
-  requests: number;
-  errors: number;
-  requestsPerSecond: number;
-  errorRate: number | null;
-  p50Ms: number | null;
-  p95Ms: number | null;
-}
-
-export interface CostView {
-  kind: 'api' | 'self-hosted' | 'none';
-  source: string;
-  inputPerMTok?: number;
-  outputPerMTok?: number;
-  cachedInputPerMTok?: number;
-  fixedPerHour?: number;
-  energyLoadPerHour?: number;
-  energyIdlePerHour?: number;
-  monthlyBase?: number;
-  perMOutputTokAtFullLoad?: number | null;
-}
-
-export interface DashboardModel {
-  id: string;
-  backend: string;
-  zone: string;
-  status: string;
-  active: number;
-  queued: number;
-  lastError?: string;
-  description?: string;
-  lora?: string;
-  upstream?: string;
-  breaker: { available: true; state: string } | Unavailable;
-  domains: string[];
-  quality: Record<string, number>;
-  cost: CostView;
-  traffic: { requests: number; errors: number; inputTokens: number; outputTokens: number; outputTokensPerSecond: number | null; apiSpend: number | null };
 }
 
 export interface Overview {
