@@ -9,8 +9,10 @@
 // The JSON shapes come from the server's own types (type-only imports: nothing of the server is bundled).
 import type { CostView, DashboardModel } from '../server/admin/dashboard-bodies.ts';
 import type { TrafficSample, TrafficWindow } from '../server/admin/traffic-sampler.ts';
+import type { AuditRecord } from '../policy/audit-sink.ts';
+import type { DataClass } from '../policy/data-class.ts';
 
-export type { CostView, DashboardModel, TrafficSample, TrafficWindow };
+export type { AuditRecord, CostView, DashboardModel, DataClass, TrafficSample, TrafficWindow };
 
 const keyName = 'unbundle.adminKey';
 
@@ -288,21 +290,7 @@ export interface RoutingMix {
 
 export const getDomainMix = (since: string) => admin<RoutingMix | Unavailable>(`routing?since=${encodeURIComponent(since)}`);
 
-export type DataClass = 'public' | 'internal' | 'confidential' | 'restricted';
-export type Decision = 'allowed' | 'routed' | 'redacted' | 'blocked';
-
-export interface AuditRecord {
-  time: string;
-  requestId: string;
-  tenant: string | null;
-  endpoint: string;
-  dataClass: DataClass;
-  detectors: Record<string, number>;
-  zones: string[];
-  models: string[];
-  decision: Decision;
-  code?: string;
-}
+export type Decision = AuditRecord['decision'];
 
 export interface AuditAnswer {
   since: string;

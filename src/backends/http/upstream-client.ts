@@ -141,7 +141,8 @@ export function apiKeyFrom(env: NodeJS.ProcessEnv, name: string, modelId: string
   };
 }
 
-function raceAbort(pending: Promise<Dispatcher.ResponseData>, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+/** The response, or the signal's reason as soon as it aborts (a late response's body is destroyed). */
+export function raceAbort(pending: Promise<Dispatcher.ResponseData>, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
   return new Promise((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });

@@ -3,6 +3,7 @@ import type { Dispatcher } from 'undici';
 import { UnbundleError } from '../../errors.ts';
 import type { OpenAICompatibleModelConfig } from '../../portfolio/schema.ts';
 import type { Backend, BackendState } from '../backend.ts';
+import { cancelled, raceAbort } from '../http/upstream-client.ts';
 import { SseParser } from '../sse.ts';
 import type { EmbedRequest, EmbedResult, GenerateRequest, GenerateResult, StreamPart } from '../types.ts';
 import { toEmbeddingsBody, toGenerateBody } from './openai-request-body.ts';
@@ -204,28 +205,6 @@ export class OpenAICompatibleBackend implements Backend {
     this.lastError = mapped.message;
     return mapped;
   }
-}
-
-function cancelled(cause: unknown): UnbundleError {
-  return new UnbundleError('UNBUNDLE_E_CANCELLED', 'The request was cancelled by the caller.', { cause });
-}
-
-function raceAbort(pending: Promise<Dispatcher.ResponseData>, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    pending.then(
-      (response) => {
-        signal.removeEventListener('abort', onAbort);
-        if (signal.aborted) response.body.destroy();
-        resolve(response);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 function* resultAsParts(result: GenerateResult): Generator<StreamPart> {
