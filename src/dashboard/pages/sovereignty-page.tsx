@@ -9,6 +9,22 @@ const classes = ['', 'public', 'internal', 'confidential', 'restricted'];
 const decisions = ['', 'allowed', 'routed', 'redacted', 'blocked'];
 const windows = ['1h', '24h', '7d', '30d'];
 
+/** A labelled filter; the empty option reads "any". */
+function FilterSelect({ label, value, options, onChange, testId }: { label: string; value: string; options: readonly string[]; onChange: (e: Event) => void; testId?: string }) {
+  return (
+    <label>
+      {label}
+      <select value={value} onChange={onChange} data-testid={testId}>
+        {options.map((o) => (
+          <option key={o} value={o}>
+            {o || 'any'}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 function AuditLog({ info }: { info: Info }) {
   const [filters, setFilters] = useState({ since: '7d', class: '', decision: '', tenant: '', detector: '', zone: '' });
   const [audit, setAudit] = useState<AuditAnswer | Unavailable | null>(null);
@@ -43,54 +59,11 @@ function AuditLog({ info }: { info: Info }) {
     <div class="card" data-testid="audit">
       <h2>Audit log</h2>
       <form class="form-row" onSubmit={(e) => e.preventDefault()} aria-label="Audit filters">
-        <label>
-          Since
-          <select value={since} onChange={set('since')}>
-            {windows.map((w) => (
-              <option key={w}>{w}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Data class
-          <select value={dataClass} onChange={set('class')} data-testid="audit-class">
-            {classes.map((c) => (
-              <option key={c} value={c}>
-                {c || 'any'}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Decision
-          <select value={decision} onChange={set('decision')} data-testid="audit-decision">
-            {decisions.map((d) => (
-              <option key={d} value={d}>
-                {d || 'any'}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Detector
-          <select value={filters.detector} onChange={set('detector')}>
-            {['', ...detectorNames].map((d) => (
-              <option key={d} value={d}>
-                {d || 'any'}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Zone
-          <select value={filters.zone} onChange={set('zone')}>
-            {['', ...zoneNames].map((z) => (
-              <option key={z} value={z}>
-                {z || 'any'}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect label="Since" value={since} options={windows} onChange={set('since')} />
+        <FilterSelect label="Data class" value={dataClass} options={classes} onChange={set('class')} testId="audit-class" />
+        <FilterSelect label="Decision" value={decision} options={decisions} onChange={set('decision')} testId="audit-decision" />
+        <FilterSelect label="Detector" value={filters.detector} options={['', ...detectorNames]} onChange={set('detector')} />
+        <FilterSelect label="Zone" value={filters.zone} options={['', ...zoneNames]} onChange={set('zone')} />
         <label>
           Tenant
           <input value={tenant} onChange={set('tenant')} placeholder="any" />
