@@ -13,17 +13,30 @@ async function send(port: string, amount: number): Promise<number> {
   return result.errors + result.non2xx + result.timeouts;
 }
 
+/**
+ * RSS once the load has stopped: the median of 9 readings over ~2 s, after a second's pause. A
+ * single reading lands anywhere in the garbage collector's cycle (seen: 135–176 MB on one idle
+ * process), which made one-sample ratios swing by more than the 10% being checked.
+ */
+async function settledRss(read: () => number): Promise<number> {
+  await new Promise((r) => setTimeout(r, 1_000));
+  const samples: number[] = [];
+  for (let i = 0; i < 9; i++) {
+    samples.push(read());
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return samples.sort((a, b) => a - b)[4]!;
+}
+
 export async function run(): Promise<void> {
   const total = Number(process.env.BENCH_MEMORY_REQUESTS ?? 100_000);
   const upstream = await startUpstream();
   const gateway = await startGateway(Number(upstream.ready));
   try {
     let failures = await send(gateway.ready, total / 10);
-    await new Promise((r) => setTimeout(r, 500));
-    const early = gateway.rssBytes();
+    const early = await settledRss(gateway.rssBytes);
     failures += await send(gateway.ready, total - total / 10);
-    await new Promise((r) => setTimeout(r, 500));
-    const late = gateway.rssBytes();
+    const late = await settledRss(gateway.rssBytes);
     const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
     console.log(`gateway RSS after ${total / 10} requests: ${mb(early)} MB; after ${total}: ${mb(late)} MB; ratio ${(late / early).toFixed(3)} (target ≤ 1.10); failures ${failures}`);
   } finally {

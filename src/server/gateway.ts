@@ -5,7 +5,7 @@ import { ConfigError } from '../portfolio/config-error.ts';
 import { toUnbundleError, UnbundleError } from '../errors.ts';
 import { Executor, type AttemptRecord } from '../executor/executor.ts';
 import type { ServerLedger } from '../ledger/server-ledger.ts';
-import type { Logger } from '../logger.ts';
+import { lineWriter, type Logger } from '../logger.ts';
 import type { AuditSink } from '../policy/audit-sink.ts';
 import { openAuditSink } from './open-audit-sink.ts';
 import { createPolicyEngine, type PolicyEngine } from '../policy/policy-engine.ts';
@@ -26,6 +26,7 @@ import { metricsEndpoint, routeRequest } from './route-request.ts';
 import { createRequestContext, type RequestContext } from './request-context.ts';
 import { answerClientError, isLoopback, maxHeaderBytes, tooManyHeaders } from './hardening.ts';
 import { sendError } from './respond.ts';
+import { requestLogLine } from './request-log-line.ts';
 
 export interface GatewayOptions {
   portfolio: Portfolio;
@@ -69,6 +70,8 @@ export class Gateway {
   private readonly inFlight = new Set<RequestContext>();
   private draining = false;
   private readonly attemptFailures: Counter;
+  /** The request line goes straight to the log's destination, formatted by hand (request-log-line.ts). */
+  private readonly writeLine: ((line: string) => void) | undefined;
 
   constructor(readonly options: GatewayOptions) {
     const { server: config } = options.portfolio;
@@ -106,6 +109,7 @@ export class Gateway {
       void this.handle(req, res);
     });
     this.server.on('clientError', answerClientError);
+    this.writeLine = lineWriter(options.logger);
   }
 
   async listen(port = this.options.portfolio.server.port, host = this.options.portfolio.server.host): Promise<{ host: string; port: number; url: string }> {
@@ -226,7 +230,7 @@ export class Gateway {
     if (!logger.isLevelEnabled('info')) return;
     // A routed plan (a virtual model was requested) logs its decision; explicit requests log nothing more.
     const plan = ctx.plan !== undefined && ctx.plan.requested !== ctx.plan.primary ? ctx.plan : undefined;
-    logger.info({
+    const fields = {
       id: ctx.id,
       method: ctx.req.method,
       path: ctx.endpoint,
@@ -248,7 +252,9 @@ export class Gateway {
       dataClass: ctx.dataClass,
       policy: ctx.policyDecision,
       ...(plan && planLogFields(plan)),
-    }, 'request');
+    };
+    if (this.writeLine) this.writeLine(requestLogLine(fields));
+    else logger.info(fields, 'request');
   }
 }
 

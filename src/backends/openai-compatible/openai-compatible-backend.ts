@@ -3,6 +3,7 @@ import type { Dispatcher } from 'undici';
 import { UnbundleError } from '../../errors.ts';
 import type { OpenAICompatibleModelConfig } from '../../portfolio/schema.ts';
 import type { Backend, BackendState } from '../backend.ts';
+import { dispatchText, type DispatchFailure, type TextResponse } from '../http/dispatch-text.ts';
 import { cancelled, raceAbort } from '../http/upstream-client.ts';
 import { SseParser } from '../sse.ts';
 import type { EmbedRequest, EmbedResult, GenerateRequest, GenerateResult, StreamPart } from '../types.ts';
@@ -87,8 +88,7 @@ export class OpenAICompatibleBackend implements Backend {
     const body = toGenerateBody(request, this.upstreamModel, false);
     this.active++;
     try {
-      const response = await this.send(request.kind === 'chat' ? '/chat/completions' : '/completions', body, signal);
-      const text = await this.readBody(response.body, signal);
+      const text = await this.sendForText(request.kind === 'chat' ? '/chat/completions' : '/completions', body, signal);
       return toGenerateResult(parseJson(text, this.modelId, 'the response body'), request.kind, this.modelId);
     } finally {
       this.active--;
@@ -133,8 +133,7 @@ export class OpenAICompatibleBackend implements Backend {
     const body = toEmbeddingsBody(request, this.upstreamModel);
     this.active++;
     try {
-      const response = await this.send('/embeddings', body, signal);
-      const text = await this.readBody(response.body, signal);
+      const text = await this.sendForText('/embeddings', body, signal);
       return toEmbedResult(parseJson(text, this.modelId, 'the embeddings response'), request.input.length, this.modelId);
     } finally {
       this.active--;
@@ -155,7 +154,25 @@ export class OpenAICompatibleBackend implements Backend {
     else await this.pool.close();
   }
 
-  /** POSTs JSON and returns the response once it is known to be a success. */
+  /** POSTs JSON and returns the whole body of a success (the non-streaming path: no Readable, see dispatch-text.ts). */
+  private async sendForText(path: string, body: unknown, signal: AbortSignal): Promise<string> {
+    if (this.missingKey !== undefined) throw this.missingKey;
+    let response: TextResponse;
+    try {
+      response = await dispatchText(this.pool, { method: 'POST', path: this.basePath + path + this.query, headers: this.headers, body: JSON.stringify(body) }, signal, errorBodyLimit);
+    } catch (thrown) {
+      const { error, phase } = thrown as DispatchFailure;
+      throw this.failure(error, phase, signal);
+    }
+    this.connectFailed = false;
+    const status = response.statusCode;
+    if (status >= 200 && status < 300) return response.text;
+    const error = errorFromStatus(this.modelId, status, response.headers(), response.text, this.apiKey);
+    this.lastError = error.message;
+    throw error;
+  }
+
+  /** POSTs JSON and returns the response once it is known to be a success (streams). */
   private async send(path: string, body: unknown, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
     if (this.missingKey !== undefined) throw this.missingKey;
     if (signal.aborted) throw cancelled(signal.reason);
