@@ -10,10 +10,41 @@ const destinations = new WeakMap<Logger, { write(line: string): unknown }>();
  * blocks the event loop on a slow terminal; `flushSync` is called on shutdown.
  */
 export function createLogger(level: string, destination: NodeJS.WritableStream | number = 1): Logger {
-  const stream = typeof destination === 'number' ? pino.destination({ dest: destination, sync: false, minLength: 4096 }) : destination;
-  const logger = pino(
+  if (typeof destination !== 'number') {
+    const logger = makeLogger(level, destination, () => {});
+    destinations.set(logger, destination);
+    return logger;
+  }
+  const boom = pino.destination({ dest: destination, sync: false, minLength: 4096 });
+  // Lines are written in 4 KB batches, which alone would hold a quiet server's last lines back
+  // until more traffic came: a timer flushes within 250 ms of the last line (two ticks, in case
+  // the first finds a write in progress). Unref'd, so it never keeps the process alive.
+  let dirtyTicks = 0;
+  const written = () => (dirtyTicks = 2);
+  setInterval(() => {
+    if (dirtyTicks === 0) return;
+    dirtyTicks--;
+    try {
+      boom.flush();
+    } catch {
+      dirtyTicks = 0; // destroyed: the process is on its way out
+    }
+  }, 250).unref();
+  const logger = makeLogger(level, boom, written);
+  destinations.set(logger, { write: (line: string) => (written(), boom.write(line)) });
+  return logger;
+}
+
+function makeLogger(level: string, stream: NodeJS.WritableStream | pino.DestinationStream, written: () => void): Logger {
+  return pino(
     {
       level,
+      hooks: {
+        streamWrite: (line) => {
+          written();
+          return line;
+        },
+      },
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
@@ -22,8 +53,6 @@ export function createLogger(level: string, destination: NodeJS.WritableStream |
     },
     stream,
   );
-  destinations.set(logger, stream);
-  return logger;
 }
 
 /**
