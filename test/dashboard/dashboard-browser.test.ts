@@ -57,7 +57,7 @@ describe('dashboard in headless Chromium', { timeout: 180_000 }, () => {
       path.join(dir, 'eval', 'toy-suite', 'results.json'),
       JSON.stringify({ format: 'unbundle-eval-results/1', runId: 'r1', createdAt: new Date().toISOString(), suite: { name: 'toy-suite', primary: 'exact' }, currency: 'USD', models: [{ model: { id: 'stories' }, primary: 'exact', estimate: 0.37, low: 0.2, high: 0.5, costPer1kItems: 0.01, latencyMs: { p50: 5, p95: 9 }, domains: [] }] }),
     );
-    writeFileSync(path.join(dir, 'eval', 'toy-suite', 'report.html'), '<!doctype html><title>report</title>');
+    writeFileSync(path.join(dir, 'eval', 'toy-suite', 'report.html'), '<!doctype html><title>report</title><h1>toy-suite report</h1><p>item-level results</p>');
     await new AdapterRegistry(path.join(dir, 'data', 'adapters')).register({ name: 'story-style', source: 'registered', adapterFile: sharedModel('stories260K-random-lora.gguf'), baseFile: sharedModel('stories260K.gguf'), validationLoss: 2.5, evalScores: { accuracy: 0.43 } });
     upstream = await startFakeOpenAIUpstream();
     failing = await startFakeOpenAIUpstream({ behavior: { kind: 'error', status: 500 } });
@@ -264,6 +264,18 @@ describe('dashboard in headless Chromium', { timeout: 180_000 }, () => {
     assert.match((await page.textContent('main'))!, /toy-suite[\\/]report\.html/);
     await page.waitForSelector('[data-testid="chart-pareto"] canvas');
     await page.screenshot({ path: path.join(shots, '6-evaluations.png'), fullPage: true });
+  });
+
+  it("Evaluations: a run's HTML report opens in a new tab, fetched with the key (never in its URL)", async () => {
+    await visit('evaluations', 'Evaluations');
+    const link = page.locator('[data-testid="eval-reports"] button', { hasText: 'report.html' }).first();
+    const [report] = await Promise.all([page.context().waitForEvent('page'), link.click()]);
+    await report.waitForSelector('h1:text-is("toy-suite report")');
+    assert.match(report.url(), /^blob:http:\/\/127\.0\.0\.1:\d+\//);
+    assert.equal(await report.title(), 'report');
+    assert.equal(await report.textContent('p'), 'item-level results');
+    await report.screenshot({ path: path.join(shots, '6b-eval-report.png') });
+    await report.close();
   });
 
   it('Specialists: the adapter registry with metadata', async () => {
