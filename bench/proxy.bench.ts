@@ -63,8 +63,9 @@ export async function run(): Promise<void> {
   };
   const targets = [direct, bareTarget, ours, oursLedger, ...(theirs ? [theirs] : [])];
   try {
-    // Warm up every path (JIT, connection pools) before measuring.
-    for (const target of targets) await throughput(target, chatBody, 10, 1);
+    // Warm up every path (JIT, connection pools) at the measured load before measuring: a gateway
+    // runs for hours, so its steady state is what counts, not its first seconds.
+    for (const target of targets) await throughput(target, chatBody, connections, 3);
     // Fail loudly if a path does not actually answer 200 (a bench of error pages means nothing).
     for (const target of targets) await sequentialLatency(target, chatBody, 3);
 

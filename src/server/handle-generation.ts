@@ -4,7 +4,8 @@ import type { AttemptGuard } from '../executor/attempt-guard.ts';
 import type { Executor, ExecutionOptions } from '../executor/executor.ts';
 import type { Plan } from '../router/plan.ts';
 import type { RequestContext } from './request-context.ts';
-import { sendJson, startEventStream, writeChunk } from './respond.ts';
+import { sendJson, startEventStream } from './respond.ts';
+import { StreamWriter } from './stream-writer.ts';
 import type { WireFormat } from './wire-format.ts';
 import type { TrafficCapture } from '../tune/capture/traffic-capture.ts';
 
@@ -70,32 +71,34 @@ export async function handleGeneration(ctx: RequestContext, executor: Pick<Execu
   const { res } = ctx;
   // The answer's text is kept only when this exchange will be captured.
   let captured: string | undefined = call.capture?.wants(execution.modelId, plan.requested, ctx.tenantId) ? '' : undefined;
+  // Parts that arrive together leave together (one chunk, one syscall); headers go with the first.
+  const out = new StreamWriter(res);
   try {
-    startEventStream(res, planHeaders(plan, execution.modelId, execution.attempts));
-    await writeChunk(res, encoder.start());
+    startEventStream(res, planHeaders(plan, execution.modelId, execution.attempts), false);
+    await out.write(encoder.start());
     let part = execution.first;
     for (;;) {
       if (part.type === 'text-delta' && ctx.ttftMs === undefined) ctx.ttftMs = performance.now() - ctx.start;
       if (part.type === 'usage') ctx.usage = part.usage;
       if (captured !== undefined && part.type === 'text-delta') captured += part.text;
-      await writeChunk(res, encoder.encode(part));
+      await out.write(encoder.encode(part));
       if (part.type === 'finish') break;
       const next = await execution.parts.next();
       if (next.done) throw toUnbundleError(new Error('the model stream ended without a finish part'));
       part = next.value;
     }
     if (ctx.ledger) await ctx.ledger.seal();
-    await writeChunk(res, encoder.done());
-    res.end();
+    out.end(encoder.done());
     if (captured !== undefined) call.capture!.record({ model: execution.modelId, requested: plan.requested, tenantId: ctx.tenantId, request, answer: captured });
   } catch (thrown) {
     captured = undefined;
     const error = toUnbundleError(thrown);
     ctx.error = error;
     if (!res.writableEnded && !res.destroyed) {
+      // What the client has not yet been sent goes first, so the error event follows the answer so far.
+      out.sendNow();
       if (ctx.ledger) await ctx.ledger.seal();
-      await writeChunk(res, encoder.error(error));
-      res.end();
+      out.end(encoder.error(error));
     }
   } finally {
     // Always close the backend's iterator, also after `finish`: a generator suspended at its last

@@ -35,13 +35,14 @@ export function sendError(ctx: RequestContext, thrown: unknown): void {
   sendJson(res, error.status, JSON.stringify(body));
 }
 
-export function startEventStream(res: ServerResponse, headers: Record<string, string>): void {
+/** `flush: false` leaves the headers to go out with the first chunk (see StreamWriter). */
+export function startEventStream(res: ServerResponse, headers: Record<string, string>, flush = true): void {
   res.statusCode = 200;
   res.setHeader('content-type', 'text/event-stream; charset=utf-8');
   res.setHeader('cache-control', 'no-cache');
   res.setHeader('x-accel-buffering', 'no');
   for (const name in headers) res.setHeader(name, headers[name]!);
-  res.flushHeaders();
+  if (flush) res.flushHeaders();
 }
 
 /** Writes a chunk, waiting for the socket to drain when the client reads slower than we produce. */

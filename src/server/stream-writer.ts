@@ -1,0 +1,67 @@
+import type { ServerResponse } from 'node:http';
+
+/**
+ * Writes an event stream so that what one turn of the event loop produced leaves as one chunk.
+ * A model's stream often hands over several parts at once (one upstream read holds many SSE
+ * events); written one by one, each is its own chunk of the chunked encoding and its own syscall.
+ * Chunks queued in a turn are sent when its I/O callbacks are done (setImmediate), so a part that
+ * arrives alone still leaves at once; the response headers leave with the first chunk. Waits while
+ * the client is not reading (backpressure), and drops everything once the client has gone.
+ */
+export class StreamWriter {
+  private pending = '';
+  private scheduled = false;
+
+  constructor(private readonly res: ServerResponse) {}
+
+  async write(chunk: string): Promise<void> {
+    if (chunk === '' || this.closed()) return;
+    if (this.res.writableNeedDrain) await drained(this.res);
+    this.pending += chunk;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.onImmediate);
+    }
+  }
+
+  /** Sends what is queued now (before an error event: the client gets the answer so far and a 200 first). */
+  sendNow(): void {
+    this.flush();
+  }
+
+  /** Sends what is queued and `last`, and ends the response. */
+  end(last = ''): void {
+    if (this.closed()) return;
+    const rest = this.pending + last;
+    this.pending = '';
+    if (rest === '') this.res.end();
+    else this.res.end(rest);
+  }
+
+  private readonly flush = (): void => {
+    const chunk = this.pending;
+    this.pending = '';
+    if (chunk !== '' && !this.closed()) this.res.write(chunk);
+  };
+
+  private readonly onImmediate = (): void => {
+    this.scheduled = false;
+    this.flush();
+  };
+
+  private closed(): boolean {
+    return this.res.writableEnded || this.res.destroyed;
+  }
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}

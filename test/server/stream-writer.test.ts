@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { createServer, type ServerResponse } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import { StreamWriter } from '../../src/server/stream-writer.ts';
+
+/** The raw bytes of one response, read over a plain socket so the chunked framing is visible. */
+async function rawResponse(handler: (res: ServerResponse) => Promise<void>): Promise<string> {
+  const server = createServer((_req, res) => void handler(res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    socket.write('GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
+    let raw = '';
+    socket.on('data', (chunk) => (raw += String(chunk)));
+    await new Promise((resolve) => socket.on('close', resolve));
+    return raw;
+  } finally {
+    server.close();
+  }
+}
+
+const chunksOf = (raw: string) => {
+  const body = raw.slice(raw.indexOf('\r\n\r\n') + 4);
+  const chunks: string[] = [];
+  let at = 0;
+  for (;;) {
+    const lineEnd = body.indexOf('\r\n', at);
+    const size = Number.parseInt(body.slice(at, lineEnd), 16);
+    if (!(size > 0)) return chunks;
+    chunks.push(body.slice(lineEnd + 2, lineEnd + 2 + size));
+    at = lineEnd + 2 + size + 2;
+  }
+};
+
+test('writes of one turn leave as one chunk, with the headers; later writes as the next', async () => {
+  const raw = await rawResponse(async (res) => {
+    res.setHeader('content-type', 'text/event-stream');
+    const out = new StreamWriter(res);
+    await out.write('data: a\n\n');
+    await out.write('data: b\n\n');
+    await out.write('data: c\n\n');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await out.write('data: d\n\n');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    out.end('data: [DONE]\n\n');
+  });
+  assert.match(raw, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.match(raw, /transfer-encoding: chunked/i);
+  assert.deepEqual(chunksOf(raw), ['data: a\n\ndata: b\n\ndata: c\n\n', 'data: d\n\n', 'data: [DONE]\n\n']);
+});
+
+test('sendNow sends what is queued at once; end sends the rest with the last chunk', async () => {
+  const raw = await rawResponse(async (res) => {
+    const out = new StreamWriter(res);
+    await out.write('one ');
+    out.sendNow();
+    await out.write('two ');
+    out.end('three');
+  });
+  assert.deepEqual(chunksOf(raw), ['one ', 'two three']);
+});
+
+test('a whole answer that fits in one turn is one plain response with a length', async () => {
+  const raw = await rawResponse(async (res) => {
+    const out = new StreamWriter(res);
+    await out.write('data: a\n\n');
+    out.end('data: [DONE]\n\n');
+  });
+  assert.match(raw, /content-length: 23/i);
+  assert.ok(raw.endsWith('\r\n\r\ndata: a\n\ndata: [DONE]\n\n'));
+});
+
+test('writes after the client has gone are dropped, never thrown', async () => {
+  let outcome: unknown = 'handler did not run';
+  await rawResponse(async (res) => {
+    try {
+      const out = new StreamWriter(res);
+      res.destroy();
+      await out.write('late');
+      out.sendNow();
+      out.end('later');
+      outcome = res.writableEnded ? 'ended a destroyed response' : 'dropped';
+    } catch (error) {
+      outcome = error;
+    }
+  }).catch(() => undefined);
+  assert.equal(outcome, 'dropped');
+});
