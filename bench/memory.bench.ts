@@ -5,6 +5,7 @@
  */
 import autocannon from 'autocannon';
 import { startGateway, startUpstream } from './proxy.bench.ts';
+import type { Child } from './support/child-process.ts';
 
 const body = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: 'Say hello.' }], max_tokens: 16 });
 
@@ -14,15 +15,17 @@ async function send(port: string, amount: number): Promise<number> {
 }
 
 /**
- * RSS once the load has stopped: the median of 9 readings over ~2 s, after a second's pause. A
- * single reading lands anywhere in the garbage collector's cycle (seen: 135–176 MB on one idle
- * process), which made one-sample ratios swing by more than the 10% being checked.
+ * RSS once the load has stopped and a full garbage collection has run (SIGUSR2, see
+ * support/gc-on-signal.mjs): the median of 9 readings over ~2 s. Without the collection a reading
+ * lands anywhere in the collector's cycle (seen: 140–183 MB on one idle gateway between rounds of
+ * 20k requests, with no trend over 240k), which says nothing about a leak.
  */
-async function settledRss(read: () => number): Promise<number> {
+async function settledRss(gateway: Child): Promise<number> {
+  gateway.process.kill('SIGUSR2');
   await new Promise((r) => setTimeout(r, 1_000));
   const samples: number[] = [];
   for (let i = 0; i < 9; i++) {
-    samples.push(read());
+    samples.push(gateway.rssBytes());
     await new Promise((r) => setTimeout(r, 250));
   }
   return samples.sort((a, b) => a - b)[4]!;
@@ -31,12 +34,12 @@ async function settledRss(read: () => number): Promise<number> {
 export async function run(): Promise<void> {
   const total = Number(process.env.BENCH_MEMORY_REQUESTS ?? 100_000);
   const upstream = await startUpstream();
-  const gateway = await startGateway(Number(upstream.ready));
+  const gateway = await startGateway(Number(upstream.ready), '', { gcOnSignal: true });
   try {
     let failures = await send(gateway.ready, total / 10);
-    const early = await settledRss(gateway.rssBytes);
+    const early = await settledRss(gateway);
     failures += await send(gateway.ready, total - total / 10);
-    const late = await settledRss(gateway.rssBytes);
+    const late = await settledRss(gateway);
     const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
     console.log(`gateway RSS after ${total / 10} requests: ${mb(early)} MB; after ${total}: ${mb(late)} MB; ratio ${(late / early).toFixed(3)} (target ≤ 1.10); failures ${failures}`);
   } finally {

@@ -22,12 +22,14 @@ export async function startUpstream(): Promise<Child> {
  * `unbundle serve` in front of the upstream. The ledger is off unless `ledger` is set; when on, it
  * is the default SQLite ledger (insert thread + journal) in a temp data dir, never in the checkout.
  */
-export async function startGateway(upstreamPort: number, extraYaml = '', options: { ledger?: boolean } = {}): Promise<Child> {
+export async function startGateway(upstreamPort: number, extraYaml = '', options: { ledger?: boolean; gcOnSignal?: boolean } = {}): Promise<Child> {
   const dir = mkdtempSync(path.join(tmpdir(), 'unbundle-bench-'));
   const config = path.join(dir, 'portfolio.yaml');
   const ledger = options.ledger ? '' : 'ledger: { enabled: false }\n';
   writeFileSync(config, `server: { port: 0, logLevel: info }\n${ledger}models:\n  - id: bench\n    backend: openai-compatible\n    baseURL: http://127.0.0.1:${upstreamPort}/v1\n    model: fake-model\n    pricing: gpt-4o-mini\n${extraYaml}`);
-  return startChild('node', [path.join(import.meta.dirname, '../bin/unbundle.js'), 'serve', '--config', config], /listening on http:\/\/127\.0\.0\.1:(\d+)/, { UNBUNDLE_DATA_DIR: path.join(dir, 'data'), UNBUNDLE_DATABASE_URL: '' });
+  // gcOnSignal: SIGUSR2 makes the gateway collect its garbage (memory bench only, see gc-on-signal.mjs).
+  const nodeArgs = options.gcOnSignal ? ['--expose-gc', '--import', path.join(import.meta.dirname, 'support/gc-on-signal.mjs')] : [];
+  return startChild('node', [...nodeArgs, path.join(import.meta.dirname, '../bin/unbundle.js'), 'serve', '--config', config], /listening on http:\/\/127\.0\.0\.1:(\d+)/, { UNBUNDLE_DATA_DIR: path.join(dir, 'data'), UNBUNDLE_DATABASE_URL: '' });
 }
 
 async function startPortkey(): Promise<Child> {
