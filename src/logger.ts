@@ -30,8 +30,38 @@ export function createLogger(level: string, destination: NodeJS.WritableStream |
       dirtyTicks = 0; // destroyed: the process is on its way out
     }
   }, 250).unref();
-  const logger = makeLogger(level, boom, written);
-  destinations.set(logger, { write: (line: string) => (written(), boom.write(line)) });
+  // Hand-formatted lines (the request line) are collected for the rest of the event loop's turn
+  // and handed over as one string: per line, the destination's own append (a string concat and a
+  // byteLength) allocated ~2 KB per request on the proxy path. pino's own lines flush the batch
+  // first (streamWrite hook), so the order of the log is kept; so does logger.flush().
+  let batch: string[] = [];
+  let scheduled = false;
+  const flushBatch = () => {
+    scheduled = false;
+    if (batch.length === 0) return;
+    const text = batch.length === 1 ? batch[0]! : batch.join('');
+    batch = [];
+    written();
+    boom.write(text);
+  };
+  const logger = makeLogger(level, boom, () => {
+    flushBatch();
+    written();
+  });
+  const flush = logger.flush.bind(logger);
+  logger.flush = (callback?: (error?: Error) => void) => {
+    flushBatch();
+    flush(callback);
+  };
+  destinations.set(logger, {
+    write: (line: string) => {
+      batch.push(line);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flushBatch);
+      }
+    },
+  });
   return logger;
 }
 
