@@ -30,7 +30,16 @@ export class Counter implements Metric {
   constructor(readonly name: string, readonly help: string) {}
 
   inc(labels: Labels = {}, by = 1): void {
+    this.add(labelKey(labels), labels, by);
+  }
+
+  /** One series, its key built once: for a hot path that keeps the handle (see Gateway.finish). */
+  handle(labels: Labels): (by?: number) => void {
     const key = labelKey(labels);
+    return (by = 1) => this.add(key, labels, by);
+  }
+
+  private add(key: string, labels: Labels, by: number): void {
     const value = this.values.get(key);
     if (value === undefined) this.labelsOf.set(key, labels);
     this.values.set(key, (value ?? 0) + by);
@@ -81,12 +90,25 @@ export class Histogram implements Metric {
   constructor(readonly name: string, readonly help: string, readonly buckets: readonly number[]) {}
 
   observe(labels: Labels, value: number): void {
+    this.record(this.entry(labelKey(labels), labels), value);
+  }
+
+  /** One series, looked up once: for a hot path that keeps the handle (see Gateway.finish). */
+  handle(labels: Labels): (value: number) => void {
     const key = labelKey(labels);
+    return (value) => this.record(this.entry(key, labels), value);
+  }
+
+  private entry(key: string, labels: Labels): HistogramSeries {
     let entry = this.series.get(key);
     if (!entry) {
       entry = { labels, counts: new Float64Array(this.buckets.length), sum: 0, count: 0 };
       this.series.set(key, entry);
     }
+    return entry;
+  }
+
+  private record(entry: HistogramSeries, value: number): void {
     for (let i = 0; i < this.buckets.length; i++) {
       if (value <= this.buckets[i]!) {
         entry.counts[i]!++;
