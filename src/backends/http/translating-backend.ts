@@ -42,8 +42,7 @@ export class TranslatingBackend implements Backend {
     const { path, query } = this.dialect.target(request, false);
     this.client.active++;
     try {
-      const response = await this.client.post(path, body, signal, query);
-      const text = await this.client.readText(response.body, signal);
+      const text = await this.client.postForText(path, body, signal, query);
       return this.dialect.result(parseJson(text, this.modelId, 'the response body'));
     } catch (error) {
       throw this.note(error);

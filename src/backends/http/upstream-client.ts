@@ -4,6 +4,7 @@ import { UnbundleError } from '../../errors.ts';
 import { errorFromTransport, isConnectFailure } from '../openai-compatible/upstream-errors.ts';
 import type { TransportPhase } from '../openai-compatible/upstream-errors.ts';
 import type { BackendState } from '../backend.ts';
+import { dispatchText, type DispatchFailure, type TextResponse } from './dispatch-text.ts';
 
 type Body = Dispatcher.ResponseData['body'];
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
@@ -60,10 +61,9 @@ export class UpstreamClient {
   /** POSTs JSON to basePath + path (+ the baseURL's query, then `extraQuery`); resolves on 2xx only. */
   async post(path: string, body: unknown, signal: AbortSignal, extraQuery = ''): Promise<Dispatcher.ResponseData> {
     if (signal.aborted) throw cancelled(signal.reason);
-    const query = extraQuery === '' ? this.query : this.query === '' ? `?${extraQuery}` : `${this.query}&${extraQuery}`;
     let response: Dispatcher.ResponseData;
     try {
-      const pending = this.pool.request({ method: 'POST', path: this.basePath + path + query, headers: this.options.headers, body: JSON.stringify(body), signal });
+      const pending = this.pool.request({ method: 'POST', path: this.pathFor(path, extraQuery), headers: this.options.headers, body: JSON.stringify(body), signal });
       response = await (this.active > this.options.connections ? raceAbort(pending, signal) : pending);
     } catch (error) {
       throw this.failure(error, 'headers', signal);
@@ -75,6 +75,28 @@ export class UpstreamClient {
     const error = this.options.mapStatus(status, response.headers, text);
     this.lastError = error.message;
     throw error;
+  }
+
+  /** Like post(), for an answer wanted whole: its body as text, read without a stream (dispatch-text.ts). */
+  async postForText(path: string, body: unknown, signal: AbortSignal, extraQuery = ''): Promise<string> {
+    let response: TextResponse;
+    try {
+      response = await dispatchText(this.pool, { method: 'POST', path: this.pathFor(path, extraQuery), headers: this.options.headers, body: JSON.stringify(body) }, signal, errorBodyLimit);
+    } catch (thrown) {
+      const { error, phase } = thrown as DispatchFailure;
+      throw this.failure(error, phase, signal);
+    }
+    this.connectFailed = false;
+    const status = response.statusCode;
+    if (status >= 200 && status < 300) return response.text;
+    const error = this.options.mapStatus(status, response.headers(), response.text);
+    this.lastError = error.message;
+    throw error;
+  }
+
+  private pathFor(path: string, extraQuery: string): string {
+    const query = extraQuery === '' ? this.query : this.query === '' ? `?${extraQuery}` : `${this.query}&${extraQuery}`;
+    return this.basePath + path + query;
   }
 
   async readText(body: Body, signal: AbortSignal, limit = Infinity): Promise<string> {
