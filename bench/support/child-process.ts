@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -7,7 +7,7 @@ export interface Child {
   process: ChildProcess;
   /** The first capture group of the readiness pattern (e.g. the port). */
   ready: string;
-  /** Where the child's stdout and stderr go (its request log, for a gateway). */
+  /** Where the child's stdout and stderr go (its request log, for a gateway); removed by stop() unless BENCH_KEEP_LOGS is set. */
   logFile: string;
   rssBytes(): number;
   stop(): Promise<void>;
@@ -21,7 +21,12 @@ export interface Child {
  * request would cost the load generator (this process) CPU that hitting the upstream directly does not.
  */
 export async function startChild(command: string, args: string[], ready: RegExp, env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<Child> {
-  const logFile = path.join(mkdtempSync(path.join(tmpdir(), 'unbundle-bench-child-')), 'output.log');
+  const dir = mkdtempSync(path.join(tmpdir(), 'unbundle-bench-child-'));
+  const logFile = path.join(dir, 'output.log');
+  // The log (a line per request from a gateway: tens of MB per bench) goes with the child, unless kept.
+  const cleanUp = () => {
+    if (!process.env.BENCH_KEEP_LOGS) rmSync(dir, { recursive: true, force: true });
+  };
   const fd = openSync(logFile, 'w');
   const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
   closeSync(fd);
@@ -32,11 +37,15 @@ export async function startChild(command: string, args: string[], ready: RegExp,
     const seen = readFileSync(logFile, 'utf8');
     const match = ready.exec(seen);
     if (match) {
-      return { process: child, ready: match[1] ?? '', logFile, rssBytes: () => readRss(child.pid!), stop: () => stopChild(child) };
+      return { process: child, ready: match[1] ?? '', logFile, rssBytes: () => readRss(child.pid!), stop: () => stopChild(child).then(cleanUp) };
     }
-    if (exited !== undefined) throw new Error(`${command} exited with ${exited} before it was ready; output:\n${seen.slice(-2000)}`);
+    if (exited !== undefined) {
+      cleanUp();
+      throw new Error(`${command} exited with ${exited} before it was ready; output:\n${seen.slice(-2000)}`);
+    }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
+      cleanUp();
       throw new Error(`${command} ${args.join(' ')} did not become ready within ${timeoutMs} ms; output:\n${seen.slice(-2000)}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -50,7 +59,8 @@ function readRss(pid: number): number {
 }
 
 function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
+  // Already gone (exited, or killed by a signal): its 'exit' has fired and will not again.
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
     child.once('exit', () => {

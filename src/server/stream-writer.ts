@@ -15,8 +15,10 @@ export class StreamWriter {
   constructor(private readonly res: ServerResponse) {}
 
   async write(chunk: string): Promise<void> {
-    if (chunk === '' || this.closed()) return;
+    if (this.closed()) return;
     if (this.res.writableNeedDrain) await drained(this.res);
+    // An empty chunk (a format with no opening event) still schedules a turn's end, so the
+    // headers leave then rather than with the first text.
     this.pending += chunk;
     if (!this.scheduled) {
       this.scheduled = true;
@@ -24,7 +26,7 @@ export class StreamWriter {
     }
   }
 
-  /** Sends what is queued now (before an error event: the client gets the answer so far and a 200 first). */
+  /** Sends what is queued now, or at least the headers (before an error event: the client gets the 200 and the answer so far first). */
   sendNow(): void {
     this.flush();
   }
@@ -41,7 +43,10 @@ export class StreamWriter {
   private readonly flush = (): void => {
     const chunk = this.pending;
     this.pending = '';
-    if (chunk !== '' && !this.closed()) this.res.write(chunk);
+    if (this.closed()) return;
+    if (chunk !== '') this.res.write(chunk);
+    // Nothing to send yet: the status and headers go now (the ledger reads headersSent).
+    else if (!this.res.headersSent) this.res.flushHeaders();
   };
 
   private readonly onImmediate = (): void => {

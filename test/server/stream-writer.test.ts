@@ -87,3 +87,27 @@ test('writes after the client has gone are dropped, never thrown', async () => {
   }).catch(() => undefined);
   assert.equal(outcome, 'dropped');
 });
+
+test('with nothing to send yet, the headers still leave at the end of the turn and on sendNow', async () => {
+  let sentAfterTurn: boolean | undefined;
+  let sentAfterSendNow: boolean | undefined;
+  await rawResponse(async (res) => {
+    const out = new StreamWriter(res);
+    await out.write('');
+    await new Promise((resolve) => setImmediate(resolve));
+    sentAfterTurn = res.headersSent;
+    end(out);
+  });
+  await rawResponse(async (res) => {
+    const out = new StreamWriter(res);
+    out.sendNow();
+    sentAfterSendNow = res.headersSent;
+    end(out);
+  });
+  assert.equal(sentAfterTurn, true);
+  assert.equal(sentAfterSendNow, true);
+});
+
+function end(out: StreamWriter): void {
+  out.end('data: [DONE]\n\n');
+}

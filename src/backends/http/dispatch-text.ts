@@ -52,8 +52,15 @@ export function dispatchText(dispatcher: Dispatcher, options: Dispatcher.Dispatc
     };
     const succeed = () => {
       if (settled) return;
+      let text: string;
+      try {
+        text = chunks!.length === 1 ? chunks![0]!.toString('utf8') : Buffer.concat(chunks!, size).toString('utf8');
+      } catch (error) {
+        // An answer past what one string can hold (V8's limit, ~512 MiB) fails the request.
+        fail(error);
+        return;
+      }
       settle();
-      const text = chunks!.length === 1 ? chunks![0]!.toString('utf8') : Buffer.concat(chunks!, size).toString('utf8');
       const raw = rawHeaders;
       resolve({ statusCode, text, headers: () => parseRawHeaders(raw) });
     };

@@ -4,7 +4,7 @@ import { UnbundleError } from '../../errors.ts';
 import { errorFromTransport, isConnectFailure } from '../openai-compatible/upstream-errors.ts';
 import type { TransportPhase } from '../openai-compatible/upstream-errors.ts';
 import type { BackendState } from '../backend.ts';
-import { dispatchText, type DispatchFailure, type TextResponse } from './dispatch-text.ts';
+import { DispatchFailure, dispatchText, type TextResponse } from './dispatch-text.ts';
 
 type Body = Dispatcher.ResponseData['body'];
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
@@ -83,8 +83,8 @@ export class UpstreamClient {
     try {
       response = await dispatchText(this.pool, { method: 'POST', path: this.pathFor(path, extraQuery), headers: this.options.headers, body: JSON.stringify(body) }, signal, errorBodyLimit);
     } catch (thrown) {
-      const { error, phase } = thrown as DispatchFailure;
-      throw this.failure(error, phase, signal);
+      if (!(thrown instanceof DispatchFailure)) throw this.failure(thrown, 'headers', signal);
+      throw this.failure(thrown.error, thrown.phase, signal);
     }
     this.connectFailed = false;
     const status = response.statusCode;
