@@ -12,7 +12,7 @@ import { AnthropicStreamReader } from './anthropic-stream-reader.ts';
  * goes in `x-api-key`, the API version in `anthropic-version`.
  */
 export function createAnthropicBackend(config: AnthropicModelConfig, env: NodeJS.ProcessEnv): Backend {
-  const { client, missing } = upstreamClientFor(config, env, 'x-api-key', { 'anthropic-version': config.anthropicVersion }, (key) => anthropicStatusError(config.id, key));
+  const { client, missing } = upstreamClientFor(config, env, { name: 'x-api-key' }, { 'anthropic-version': config.anthropicVersion }, (key) => anthropicStatusError(config.id, key));
   const model = config.model ?? config.id;
   const dialect: Dialect = {
     target: () => ({ path: '/v1/messages' }),

@@ -13,7 +13,7 @@ import { GeminiStreamReader } from './gemini-stream-reader.ts';
  * in the URL, where it would end up in proxy logs).
  */
 export function createGeminiBackend(config: GeminiModelConfig, env: NodeJS.ProcessEnv): Backend {
-  const { client, missing } = upstreamClientFor(config, env, 'x-goog-api-key', {}, (key) => geminiStatusError(config.id, key));
+  const { client, missing } = upstreamClientFor(config, env, { name: 'x-goog-api-key' }, {}, (key) => geminiStatusError(config.id, key));
   const model = encodeURIComponent((config.model ?? config.id).replace(/^models\//, ''));
   const dialect: Dialect = {
     target: (_request, stream) => (stream ? { path: `/models/${model}:streamGenerateContent`, query: 'alt=sse' } : { path: `/models/${model}:generateContent` }),

@@ -151,14 +151,17 @@ export function cancelled(cause: unknown): UnbundleError {
   return new UnbundleError('UNBUNDLE_E_CANCELLED', 'The request was cancelled by the caller.', { cause });
 }
 
-/** An env var named by apiKeyEnv: its value, or the error every request of this model fails with. */
-export function apiKeyFrom(env: NodeJS.ProcessEnv, name: string, modelId: string): { key: string } | { missing: UnbundleError } {
+/**
+ * An env var named by apiKeyEnv: its value, or the error every request of this model fails with.
+ * `optional`: the model may do without a key (openai-compatible), so the message says so.
+ */
+export function apiKeyFrom(env: NodeJS.ProcessEnv, name: string, modelId: string, optional = false): { key: string } | { missing: UnbundleError } {
   const key = env[name];
   if (key !== undefined && key !== '') return { key };
   return {
     missing: new UnbundleError(
       'UNBUNDLE_E_UPSTREAM_AUTH',
-      `Model "${modelId}": the environment variable ${name} (apiKeyEnv) is not set, so there is no API key to send. Set it before starting unbundle.`,
+      `Model "${modelId}": the environment variable ${name} (apiKeyEnv) is not set, so there is no API key to send. Set it before starting unbundle${optional ? ', or remove apiKeyEnv if the upstream needs no key' : ''}.`,
     ),
   };
 }
@@ -182,11 +185,12 @@ export function raceAbort(pending: Promise<Dispatcher.ResponseData>, signal: Abo
   });
 }
 
-/** What a translating adapter's config carries for its HTTP side (the shared fields of schema.ts). */
+/** What an HTTP backend's config carries for its HTTP side (the shared fields of schema.ts). */
 export interface HttpUpstreamConfig {
   id: string;
   baseURL: string;
-  apiKeyEnv: string;
+  /** Unset: no key is sent (only where the schema allows it: openai-compatible). */
+  apiKeyEnv?: string | undefined;
   headers: Record<string, string>;
   connections: number;
   connectTimeoutMs?: number | undefined;
@@ -194,31 +198,47 @@ export interface HttpUpstreamConfig {
   idleTimeoutMs: number;
 }
 
+/** Where the key goes: the header, and its value for a key (default: the key itself, e.g. x-api-key). */
+export interface KeyHeader {
+  name: string;
+  value?: (key: string) => string;
+  /** The upstream may need no key at all (the missing-key message then says apiKeyEnv can go). */
+  optional?: boolean;
+}
+
 /**
- * The client of a translating adapter: the config's headers (lower-cased) over `fixedHeaders`, the
- * key from the environment in `keyHeader`, and the status mapper told the key so it can scrub it.
+ * The client of an HTTP backend: the config's headers (lower-cased) over `fixedHeaders`, the key
+ * from the environment in its header, and the status mapper told the key so it can scrub it.
  * `missing` is the error every request fails with when the key's variable is not set.
  */
 export function upstreamClientFor(
   config: HttpUpstreamConfig,
   env: NodeJS.ProcessEnv,
-  keyHeader: string,
+  keyHeader: KeyHeader,
   fixedHeaders: Record<string, string>,
   mapStatus: (key: string | undefined) => StatusMapper,
 ): { client: UpstreamClient; missing: UnbundleError | undefined } {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'unbundle', ...fixedHeaders };
   for (const [name, value] of Object.entries(config.headers)) headers[name.toLowerCase()] = value;
-  const key = apiKeyFrom(env, config.apiKeyEnv, config.id);
-  if ('key' in key) headers[keyHeader] = key.key;
+  let key: string | undefined;
+  let missing: UnbundleError | undefined;
+  if (config.apiKeyEnv !== undefined) {
+    const found = apiKeyFrom(env, config.apiKeyEnv, config.id, keyHeader.optional);
+    if ('key' in found) {
+      key = found.key;
+      headers[keyHeader.name] = keyHeader.value ? keyHeader.value(key) : key;
+    } else missing = found.missing;
+  }
   const client = new UpstreamClient({
     modelId: config.id,
     baseURL: config.baseURL,
     headers,
     connections: config.connections,
+    // Filled from resilience.timeouts.connectMs when the config is loaded; the fallback is for hand-built configs.
     connectTimeoutMs: config.connectTimeoutMs ?? 10_000,
     firstByteTimeoutMs: config.firstByteTimeoutMs,
     idleTimeoutMs: config.idleTimeoutMs,
-    mapStatus: mapStatus('key' in key ? key.key : undefined),
+    mapStatus: mapStatus(key),
   });
-  return { client, missing: 'missing' in key ? key.missing : undefined };
+  return { client, missing };
 }

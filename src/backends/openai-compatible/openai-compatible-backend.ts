@@ -1,7 +1,7 @@
-import { UnbundleError } from '../../errors.ts';
+import type { UnbundleError } from '../../errors.ts';
 import type { OpenAICompatibleModelConfig } from '../../portfolio/schema.ts';
 import type { Backend, BackendState } from '../backend.ts';
-import { UpstreamClient } from '../http/upstream-client.ts';
+import { upstreamClientFor, type UpstreamClient } from '../http/upstream-client.ts';
 import { SseParser } from '../sse.ts';
 import type { EmbedRequest, EmbedResult, GenerateRequest, GenerateResult, StreamPart } from '../types.ts';
 import { toEmbeddingsBody, toGenerateBody } from './openai-request-body.ts';
@@ -30,33 +30,10 @@ export class OpenAICompatibleBackend implements Backend {
   constructor(config: OpenAICompatibleModelConfig, env: NodeJS.ProcessEnv) {
     this.modelId = config.id;
     this.upstreamModel = config.model ?? config.id;
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'unbundle' };
-    for (const [name, value] of Object.entries(config.headers)) headers[name.toLowerCase()] = value;
-    let apiKey: string | undefined;
-    if (config.apiKeyEnv !== undefined) {
-      const key = env[config.apiKeyEnv];
-      if (key === undefined || key === '') {
-        this.missingKey = new UnbundleError(
-          'UNBUNDLE_E_UPSTREAM_AUTH',
-          `Model "${config.id}": the environment variable ${config.apiKeyEnv} (apiKeyEnv) is not set, so there is no API key to send. Set it before starting unbundle, or remove apiKeyEnv if the upstream needs no key.`,
-        );
-      } else {
-        apiKey = key;
-        headers.authorization = `Bearer ${key}`;
-      }
-    }
-    this.client = new UpstreamClient({
-      modelId: config.id,
-      baseURL: config.baseURL,
-      headers,
-      connections: config.connections,
-      // Filled from resilience.timeouts.connectMs when the config is loaded; the fallback is for hand-built configs.
-      connectTimeoutMs: config.connectTimeoutMs ?? 10_000,
-      firstByteTimeoutMs: config.firstByteTimeoutMs,
-      idleTimeoutMs: config.idleTimeoutMs,
-      // The key is scrubbed from any upstream message we quote.
-      mapStatus: (status, responseHeaders, text) => errorFromStatus(config.id, status, responseHeaders, text, apiKey),
-    });
+    // The key is scrubbed from any upstream message we quote.
+    const { client, missing } = upstreamClientFor(config, env, { name: 'authorization', value: (key) => `Bearer ${key}`, optional: true }, {}, (key) => (status, headers, text) => errorFromStatus(config.id, status, headers, text, key));
+    this.client = client;
+    this.missingKey = missing;
   }
 
   async generate(request: GenerateRequest, signal: AbortSignal): Promise<GenerateResult> {
