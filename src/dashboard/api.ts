@@ -9,6 +9,7 @@
 // The JSON shapes come from the server's own types (type-only imports: nothing of the server is bundled).
 import type { CostView, DashboardModel } from '../server/admin/dashboard-bodies.ts';
 import type { TrafficSample, TrafficWindow } from '../server/admin/traffic-sampler.ts';
+import type { RoutingMix as ServerRoutingMix } from '../server/admin/routing-mix.ts';
 import type { AuditRecord } from '../policy/audit-sink.ts';
 import type { DataClass } from '../policy/data-class.ts';
 
@@ -276,17 +277,8 @@ export async function getSpend(vs: string): Promise<SpendSummary | Unavailable> 
   return { currency: month.totals[0]?.currency ?? today.totals[0]?.currency ?? '', vs, today: today.totals[0] ?? null, month: month.totals[0] ?? null };
 }
 
-export interface RoutingMix {
-  available: true;
-  since: string;
-  rows: number;
-  truncated: boolean;
-  bucket: 'hour' | 'day';
-  domains: string[];
-  series: Array<{ t: number; counts: Record<string, number> }>;
-  servedBy: Array<{ domain: string; model: string; requests: number; errors: number; cost: number | null; currency: string }>;
-  reasons: Array<{ reason: string; requests: number }>;
-}
+/** The Routing page's data: the server's RoutingMix when the ledger is on. */
+export type RoutingMix = ServerRoutingMix & { available: true };
 
 export const getDomainMix = (since: string) => admin<RoutingMix | Unavailable>(`routing?since=${encodeURIComponent(since)}`);
 

@@ -49,7 +49,12 @@ export function startEventStream(res: ServerResponse, headers: Record<string, st
 export async function writeChunk(res: ServerResponse, chunk: string): Promise<void> {
   if (chunk === '' || res.writableEnded || res.destroyed) return;
   if (res.write(chunk)) return;
-  await new Promise<void>((resolve) => {
+  await drained(res);
+}
+
+/** Resolves once the client has read what was buffered ('drain'), or has gone ('close'). */
+export function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
     const done = () => {
       res.off('drain', done);
       res.off('close', done);

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { drained } from './respond.ts';
 
 /**
  * Writes an event stream so that what one turn of the event loop produced leaves as one chunk.
@@ -57,16 +58,4 @@ export class StreamWriter {
   private closed(): boolean {
     return this.res.writableEnded || this.res.destroyed;
   }
-}
-
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }
