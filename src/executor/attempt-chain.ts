@@ -2,6 +2,7 @@ import type { Backend } from '../backends/backend.ts';
 import { UnbundleError, toUnbundleError } from '../errors.ts';
 import type { Plan } from '../router/plan.ts';
 import { backoffDelay } from './backoff.ts';
+import { LightAbortController } from '../util/light-abort-controller.ts';
 import type { ModelPolicy } from './model-policy.ts';
 
 export type AttemptOutcome = 'ok' | 'error' | 'shed' | 'forbidden' | 'rejected' | 'cancelled';
@@ -271,7 +272,7 @@ async function runHedged<P, T>(ctx: ChainContext, kind: AttemptKind<P, T>, model
 
 /** A controller aborted with its parent (the request) and on its own (a lost hedge). */
 export class LinkedController {
-  private readonly controller = new AbortController();
+  private readonly controller = new LightAbortController();
   private readonly onAbort = () => this.controller.abort(this.parent.reason);
 
   constructor(private readonly parent: AbortSignal) {

@@ -10,6 +10,7 @@ import type { CircuitState } from './circuit-breaker.ts';
 import { HealthChecker, type HealthCheckResult } from './health-checker.ts';
 import { modelPolicy, type ModelPolicy } from './model-policy.ts';
 import { resilienceSchema, type ResilienceConfig } from './resilience-schema.ts';
+import { LightAbortController, type AbortHandle } from '../util/light-abort-controller.ts';
 
 export type { AttemptRecord } from './attempt-chain.ts';
 
@@ -22,7 +23,7 @@ export interface ExecutionOptions {
    * The controller behind `signal`, when the caller owns one: the deadline then aborts it
    * directly instead of chaining a second controller and listener onto it.
    */
-  controller?: AbortController;
+  controller?: AbortHandle;
   /** The policy's hook, called before every attempt (first try, retry, fallback, hedge, cascade step). */
   guard?: AttemptGuard;
   /** Streams: this request's first-part deadline per attempt (overrides the model's and the default). */
@@ -315,7 +316,7 @@ function deadlineSignal(options: ExecutionOptions): Deadline {
     }, delay);
     return { signal: own.signal, timedOut: () => expired, finish: () => clearTimeout(timer) };
   }
-  const controller = new AbortController();
+  const controller = new LightAbortController();
   const timer = setTimeout(() => {
     expired = true;
     controller.abort(new UnbundleError('UNBUNDLE_E_UPSTREAM_TIMEOUT', `The request did not finish within ${options.timeoutMs} ms.`));

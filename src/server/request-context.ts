@@ -6,6 +6,7 @@ import type { UnbundleError } from '../errors.ts';
 import type { AttemptRecord } from '../executor/attempt-chain.ts';
 import type { LedgerEntry } from '../ledger/server-ledger.ts';
 import type { Plan } from '../router/plan.ts';
+import { LightAbortController, type AbortHandle } from '../util/light-abort-controller.ts';
 
 /** What one request accumulates on its way through the house; the log line is written from it. */
 export interface RequestContext {
@@ -16,7 +17,7 @@ export interface RequestContext {
   start: number;
   /** Aborted when the client disconnects, the deadline passes or the server stops. */
   signal: AbortSignal;
-  controller: AbortController;
+  controller: AbortHandle;
   endpoint: string;
   requestedModel?: string;
   answeredBy?: string;
@@ -58,12 +59,13 @@ export function requestIdFor(req: IncomingMessage): string {
 }
 
 /**
- * One AbortController per request, shared by everything that may cancel it (client gone, the
+ * One abort controller per request, shared by everything that may cancel it (client gone, the
  * deadline, shutdown): measured on the proxy path, extra controllers and listeners per request
- * cost a few percent of throughput.
+ * cost a few percent of throughput. A LightAbortController, not Node's: with Node's, every request
+ * was promoted to the old generation (light-abort-controller.ts).
  */
 export function createRequestContext(req: IncomingMessage, res: ServerResponse, endpoint: string): RequestContext {
-  const controller = new AbortController();
+  const controller = new LightAbortController();
   // 'close' before the response finished means the client went away: cancel generation now,
   // so a local model's slot is freed at once rather than after the answer completes.
   res.once('close', () => {

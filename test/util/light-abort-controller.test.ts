@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import { Pool } from 'undici';
+import { dispatchText, DispatchFailure } from '../../src/backends/http/dispatch-text.ts';
+import { LightAbortController } from '../../src/util/light-abort-controller.ts';
+
+test('abort() runs each listener once, in the order added, with an abort Event; later aborts change nothing', () => {
+  const controller = new LightAbortController();
+  const { signal } = controller;
+  const calls: string[] = [];
+  signal.onabort = (event) => calls.push(`onabort:${event.type}`);
+  signal.addEventListener('abort', (event) => calls.push(`first:${event.type}`), { once: true });
+  const second = { handleEvent: (event: Event) => calls.push(`second:${event.type}`) };
+  signal.addEventListener('abort', second);
+  signal.addEventListener('abort', second);
+  assert.equal(signal.aborted, false);
+  controller.abort('why');
+  controller.abort('again');
+  assert.deepEqual(calls, ['onabort:abort', 'first:abort', 'second:abort']);
+  assert.equal(signal.aborted, true);
+  assert.equal(signal.reason, 'why');
+  assert.throws(() => signal.throwIfAborted(), (thrown) => thrown === 'why');
+});
+
+test('without a reason the signal carries an AbortError, like AbortController', () => {
+  const controller = new LightAbortController();
+  controller.abort();
+  assert.ok(controller.signal.reason instanceof DOMException);
+  assert.equal((controller.signal.reason as DOMException).name, 'AbortError');
+  assert.doesNotThrow(() => new LightAbortController().signal.throwIfAborted());
+});
+
+test('a removed listener is not called, also when an earlier listener removes it during the abort', () => {
+  const controller = new LightAbortController();
+  const { signal } = controller;
+  const calls: string[] = [];
+  const gone = () => calls.push('gone');
+  const later = () => calls.push('later');
+  signal.addEventListener('abort', gone);
+  signal.removeEventListener('abort', gone);
+  signal.addEventListener('abort', () => {
+    calls.push('first');
+    signal.removeEventListener('abort', later);
+  });
+  signal.addEventListener('abort', later);
+  signal.addEventListener('abort', () => calls.push('last'));
+  controller.abort();
+  assert.deepEqual(calls, ['first', 'last']);
+});
+
+test('the signal option of addEventListener removes the listener when that signal aborts', () => {
+  const controller = new LightAbortController();
+  const remover = new AbortController();
+  let called = 0;
+  controller.signal.addEventListener('abort', () => called++, { signal: remover.signal });
+  remover.abort();
+  controller.abort();
+  assert.equal(called, 0);
+});
+
+let server: Server;
+let origin: string;
+const hanging: ServerResponse[] = [];
+
+before(async () => {
+  server = createServer((req, res) => {
+    req.resume();
+    hanging.push(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+after(async () => {
+  for (const res of hanging) res.destroy();
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+test("undici's request() and our dispatchText both stop a hanging upstream call when the light signal aborts", async () => {
+  const pool = new Pool(origin, { connections: 2 });
+  try {
+    const viaRequest = new LightAbortController();
+    const pending = pool.request({ method: 'POST', path: '/hang', body: '{}', signal: viaRequest.signal });
+    const viaDispatch = new LightAbortController();
+    const dispatched = dispatchText(pool, { method: 'POST', path: '/hang', body: '{}' }, viaDispatch.signal, 1024);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    viaRequest.abort(new Error('client left'));
+    viaDispatch.abort(new Error('client left too'));
+    await assert.rejects(pending, /client left/);
+    await assert.rejects(dispatched, (thrown) => thrown instanceof DispatchFailure && (thrown.error as Error).message === 'client left too');
+  } finally {
+    await pool.destroy();
+  }
+});
