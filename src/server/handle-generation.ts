@@ -26,8 +26,8 @@ export interface GenerationCall {
   capture?: TrafficCapture;
 }
 
-function planHeaders(plan: Plan, modelId: string, attempts: number): Record<string, string> {
-  const headers: Record<string, string> = { 'x-unbundle-model': modelId, 'x-unbundle-attempts': String(attempts), 'x-unbundle-route': plan.primary, 'x-unbundle-route-reason': reasonHeader(plan.reasons) };
+function planHeaders(requestId: string, plan: Plan, modelId: string, attempts: number): Record<string, string> {
+  const headers: Record<string, string> = { 'x-request-id': requestId, 'x-unbundle-model': modelId, 'x-unbundle-attempts': String(attempts), 'x-unbundle-route': plan.primary, 'x-unbundle-route-reason': reasonHeader(plan.reasons) };
   if (plan.domain !== undefined) headers['x-unbundle-domain'] = plan.domain;
   else if (plan.requested !== plan.primary) headers['x-unbundle-domain'] = 'none';
   return headers;
@@ -57,7 +57,7 @@ export async function handleGeneration(ctx: RequestContext, executor: Pick<Execu
     ctx.usage = result.usage;
     const body = wire.encodeResult(responseId, plan.requested, created, result);
     if (ctx.ledger) await ctx.ledger.seal();
-    sendJson(ctx.res, 200, body, planHeaders(plan, modelId, attempts));
+    sendJson(ctx.res, 200, body, planHeaders(ctx.id, plan, modelId, attempts));
     if (call.capture?.wants(modelId, plan.requested, ctx.tenantId)) call.capture.record({ model: modelId, requested: plan.requested, tenantId: ctx.tenantId, request, answer: result.text });
     return;
   }
@@ -74,7 +74,7 @@ export async function handleGeneration(ctx: RequestContext, executor: Pick<Execu
   // Parts that arrive together leave together (one chunk, one syscall); headers go with the first.
   const out = new StreamWriter(res);
   try {
-    startEventStream(res, planHeaders(plan, execution.modelId, execution.attempts), false);
+    startEventStream(res, planHeaders(ctx.id, plan, execution.modelId, execution.attempts), false);
     await out.write(encoder.start());
     let part = execution.first;
     for (;;) {

@@ -71,7 +71,8 @@ export function createRequestContext(req: IncomingMessage, res: ServerResponse, 
   res.once('close', () => {
     if (!res.writableFinished) controller.abort(new Error('client disconnected'));
   });
+  // x-request-id is set by whoever answers (routeRequest, sendJson's callers on the API path, sendError),
+  // so that the proxy path can hand node all its headers at once (see sendJson).
   const id = requestIdFor(req);
-  res.setHeader('x-request-id', id);
   return { id, req, res, start: performance.now(), signal: controller.signal, controller, endpoint };
 }

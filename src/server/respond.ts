@@ -3,11 +3,16 @@ import { toUnbundleError, type UnbundleError } from '../errors.ts';
 import { anthropicErrorBody, isAnthropicEndpoint } from './anthropic/encode-anthropic.ts';
 import type { RequestContext } from './request-context.ts';
 
+/**
+ * A JSON answer. The headers go to writeHead as one flat list: when nothing was set with setHeader
+ * before (the proxy path), node writes them straight out, without its per-header bookkeeping
+ * (lower-cased names, a [name, value] pair and a dictionary entry each); headers set earlier are
+ * still kept and merged.
+ */
 export function sendJson(res: ServerResponse, status: number, body: string, headers?: Record<string, string>): void {
-  res.statusCode = status;
-  res.setHeader('content-type', 'application/json');
-  res.setHeader('content-length', Buffer.byteLength(body));
-  if (headers) for (const name in headers) res.setHeader(name, headers[name]!);
+  const list = ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(body))];
+  if (headers) for (const name in headers) list.push(name, headers[name]!);
+  res.writeHead(status, list);
   res.end(body);
 }
 
@@ -24,6 +29,7 @@ export function sendError(ctx: RequestContext, thrown: unknown): void {
     if (!res.writableEnded) res.end();
     return;
   }
+  if (!res.hasHeader('x-request-id')) res.setHeader('x-request-id', ctx.id);
   if (!res.hasHeader('x-unbundle-model')) res.setHeader('x-unbundle-model', ctx.answeredBy ?? 'none');
   if (error.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
   if (error.code === 'UNBUNDLE_E_BODY_TOO_LARGE' || error.code === 'UNBUNDLE_E_HEADERS_TOO_LARGE') res.setHeader('connection', 'close');

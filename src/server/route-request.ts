@@ -3,6 +3,7 @@ import { handleAdmin } from './admin/handle-admin.ts';
 import { chooseRoute } from '../router/choose-route.ts';
 import { planRoute } from '../router/plan-route.ts';
 import type { Plan } from '../router/plan.ts';
+import type { RoutingTable } from '../router/routing-table.ts';
 import { allowedModels } from '../policy/allowed-models.ts';
 import type { RequestPolicy } from '../policy/request-policy.ts';
 import { embedForRouting } from './embed-for-routing.ts';
@@ -62,6 +63,8 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
   const auth = gateway.auth;
 
   if (method === 'POST' && postRoutes.has(path)) {
+    // Every answer from here carries x-request-id: successes pass it with their headers (one
+    // writeHead, see sendJson), streams with theirs, and errors get it from sendError.
     // Authenticate before reading the body: an anonymous client never gets to upload megabytes.
     const tenant = auth?.authenticate(ctx);
     const body = await readJsonBody(ctx.req, config.bodyLimit);
@@ -86,13 +89,14 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
         ctx.usage = result.usage;
         const encoded = encodeEmbeddings(parsed.model, result, parsed.encodingFormat);
         if (ctx.ledger) await ctx.ledger.seal();
-        sendJson(ctx.res, 200, encoded, { 'x-unbundle-model': modelId, 'x-unbundle-attempts': String(attempts) });
+        sendJson(ctx.res, 200, encoded, { 'x-request-id': ctx.id, 'x-unbundle-model': modelId, 'x-unbundle-attempts': String(attempts) });
       };
       return policy ? withPolicy(ctx, policy, gateway.audit, run) : run();
     }
     if (path === '/v1/messages') {
       // Anthropic's SDK reads `request-id` (error.requestID, message._request_id); x-request-id stays.
       ctx.res.setHeader('request-id', ctx.id);
+      ctx.res.setHeader('x-request-id', ctx.id);
       const parsed = parseMessagesBody(body);
       return generate(ctx, gateway, tenant, parsed, anthropicMessagesWire, true);
     }
@@ -101,6 +105,7 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
     return generate(ctx, gateway, tenant, parsed, chat ? openaiChatWire : openaiCompletionWire, parsed.includeUsage);
   }
 
+  ctx.res.setHeader('x-request-id', ctx.id);
   if ((method === 'GET' || method === 'HEAD') && getRoutes.has(path)) {
     if (path === '/v1/models') sendJson(ctx.res, 200, modelsBody(models, gateway.routing, auth?.authenticate(ctx).allowed));
     else if (path === '/health') {
@@ -145,7 +150,9 @@ async function generate(
   ctx.requestedModel = parsed.model;
   const policy = gateway.policy?.forGenerate(parsed.request, ctx.tenantId);
   const run = async (): Promise<void> => {
-    let plan = await planFor(ctx, gateway, parsed, policy);
+    // An explicit model id never reaches the router (one Map lookup when routing is on, none when off).
+    const { routing } = gateway;
+    let plan = routing === undefined || !routing.virtualModels.has(parsed.model) ? chooseRoute(parsed.model, gateway.options.models) : await planFor(ctx, gateway, routing, parsed, policy);
     if (policy) plan = policy.restrictPlan(plan);
     ctx.plan = plan;
     const timeoutMs = timeoutFor(ctx, configuredTimeout(gateway, plan.primary));
@@ -162,14 +169,11 @@ async function generate(
 }
 
 /**
- * The Plan. An explicit model id never reaches the router's classifier (one Map lookup when routing
- * is on, none when off); `auto` and virtual models are routed among the models this request may use:
- * the tenant's (access control) and those whose zone may see its data (policy).
+ * The Plan for `auto` and virtual models: routed among the models this request may use — the
+ * tenant's (access control) and those whose zone may see its data (policy).
  */
-async function planFor(ctx: RequestContext, gateway: Gateway, parsed: { model: string; request: GenerateRequest; metadata?: Readonly<Record<string, unknown>> | undefined }, policy: RequestPolicy | undefined): Promise<Plan> {
-  const { routing } = gateway;
+async function planFor(ctx: RequestContext, gateway: Gateway, routing: RoutingTable, parsed: { model: string; request: GenerateRequest; metadata?: Readonly<Record<string, unknown>> | undefined }, policy: RequestPolicy | undefined): Promise<Plan> {
   const { models } = gateway.options;
-  if (routing === undefined || !routing.virtualModels.has(parsed.model)) return chooseRoute(parsed.model, models);
   const features = extractRequestFeatures(ctx, parsed.request, parsed.metadata);
   // The embedding variant needs I/O (an embedding call): done here, handed to the pure router as a feature.
   if (routing.classifier?.kind === 'embedding') features.embedding = await embedForRouting(gateway, routing.classifier.embedModel, features.lastUserText, ctx.signal);

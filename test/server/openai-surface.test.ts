@@ -213,4 +213,36 @@ describe('OpenAI-compatible HTTP surface (official openai client, scripted backe
     assert.equal(wrong.status, 405);
     assert.equal(wrong.headers.get('allow'), 'POST');
   });
+
+  it('puts x-request-id on every kind of answer, and echoes a sane id the client sent', async () => {
+    const post = (path: string, body: string, headers: Record<string, string> = {}) => fetch(`${started.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const chat = JSON.stringify({ model: 'alpha', messages: [{ role: 'user', content: 'Hi' }] });
+    const answers: Array<[string, Response]> = [
+      ['chat', await post('/v1/chat/completions', chat)],
+      ['stream', await post('/v1/chat/completions', JSON.stringify({ model: 'alpha', messages: [{ role: 'user', content: 'Hi' }], stream: true }))],
+      ['completion', await post('/v1/completions', JSON.stringify({ model: 'alpha', prompt: 'Hi' }))],
+      ['embeddings', await post('/v1/embeddings', JSON.stringify({ model: 'alpha', input: 'Hi' }))],
+      ['unknown model', await post('/v1/chat/completions', JSON.stringify({ model: 'nope', messages: [{ role: 'user', content: 'Hi' }] }))],
+      ['bad JSON', await post('/v1/chat/completions', '{"model":')],
+      ['models', await fetch(`${started.url}/v1/models`)],
+      ['health', await fetch(`${started.url}/health`)],
+      ['metrics', await fetch(`${started.url}/metrics`)],
+      ['no route', await fetch(`${started.url}/v2/nothing`)],
+      ['wrong method', await fetch(`${started.url}/v1/embeddings`)],
+    ];
+    const seen = new Set<string>();
+    for (const [what, response] of answers) {
+      await response.arrayBuffer();
+      const id = response.headers.get('x-request-id') ?? '';
+      assert.match(id, /^[0-9a-f-]{36}$/, `${what} (${response.status}) carries x-request-id`);
+      seen.add(id);
+    }
+    assert.equal(seen.size, answers.length, 'each answer has its own id');
+    assert.deepEqual(answers.map(([, response]) => response.status), [200, 200, 200, 200, 404, 400, 200, 200, 200, 404, 405]);
+    const echoed = await post('/v1/chat/completions', chat, { 'x-request-id': 'trace-42' });
+    assert.equal(echoed.headers.get('x-request-id'), 'trace-42');
+    assert.equal(echoed.headers.get('x-unbundle-model'), 'alpha');
+    assert.equal(echoed.headers.get('content-type'), 'application/json');
+    assert.equal(Number(echoed.headers.get('content-length')), Buffer.byteLength(await echoed.text()));
+  });
 });

@@ -26,82 +26,102 @@ export function dispatchText(dispatcher: Dispatcher, options: Dispatcher.Dispatc
       reject(new DispatchFailure(signal.reason, 'headers'));
       return;
     }
-    let abortRequest: ((reason?: Error) => void) | undefined;
-    let reason: unknown;
-    let settled = false;
-    let statusCode = 0;
-    let rawHeaders: Buffer[] = [];
-    let chunks: Buffer[] | undefined;
-    let size = 0;
-    let limit = Infinity;
-
-    const onAbort = () => {
-      reason = signal.reason;
-      abortRequest?.(reason as Error);
-      fail(reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    const settle = () => {
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-    };
-    const fail = (error: unknown) => {
-      if (settled) return;
-      settle();
-      reject(new DispatchFailure(error, chunks === undefined ? 'headers' : 'body'));
-    };
-    const succeed = () => {
-      if (settled) return;
-      let text: string;
-      try {
-        text = chunks!.length === 1 ? chunks![0]!.toString('utf8') : Buffer.concat(chunks!, size).toString('utf8');
-      } catch (error) {
-        // An answer past what one string can hold (V8's limit, ~512 MiB) fails the request.
-        fail(error);
-        return;
-      }
-      settle();
-      const raw = rawHeaders;
-      resolve({ statusCode, text, headers: () => parseRawHeaders(raw) });
-    };
-
-    const handler: Dispatcher.DispatchHandler = {
-      onConnect(abort) {
-        if (reason !== undefined) abort(reason as Error);
-        else abortRequest = abort;
-      },
-      onHeaders(status, headers) {
-        if (status < 200) return true;
-        statusCode = status;
-        rawHeaders = headers as Buffer[];
-        chunks = [];
-        if (status >= 300) limit = errorLimit;
-        return true;
-      },
-      onData(chunk) {
-        if (settled) return true;
-        chunks!.push(chunk);
-        size += chunk.length;
-        if (size > limit) {
-          // Enough of an error page: answer with what arrived and drop the rest with the connection.
-          succeed();
-          abortRequest?.(new Error('error page read up to its limit'));
-        }
-        return true;
-      },
-      onComplete() {
-        succeed();
-      },
-      onError(error) {
-        fail(error);
-      },
-    };
+    const handler = new TextHandler(signal, errorLimit, resolve, reject);
+    signal.addEventListener('abort', handler.onAbort, { once: true });
     try {
       dispatcher.dispatch(options, handler);
     } catch (error) {
-      fail(error);
+      handler.fail(error);
     }
   });
+}
+
+/**
+ * The request's state and undici's callbacks in one object (one allocation per request instead of
+ * a closure per callback): the handler methods are on the prototype, only onAbort is bound.
+ */
+class TextHandler implements Dispatcher.DispatchHandler {
+  private abortRequest: ((reason?: Error) => void) | undefined;
+  private reason: unknown;
+  private settled = false;
+  private statusCode = 0;
+  private rawHeaders: Buffer[] = [];
+  private chunks: Buffer[] | undefined;
+  private size = 0;
+  private limit = Infinity;
+  readonly onAbort = (): void => {
+    this.reason = this.signal.reason;
+    this.abortRequest?.(this.reason as Error);
+    this.fail(this.reason);
+  };
+
+  constructor(
+    private readonly signal: AbortSignal,
+    private readonly errorLimit: number,
+    private readonly resolve: (response: TextResponse) => void,
+    private readonly reject: (failure: DispatchFailure) => void,
+  ) {}
+
+  onConnect(abort: (reason?: Error) => void): void {
+    if (this.reason !== undefined) abort(this.reason as Error);
+    else this.abortRequest = abort;
+  }
+
+  onHeaders(status: number, headers: Buffer[] | string[] | null): boolean {
+    if (status < 200) return true;
+    this.statusCode = status;
+    this.rawHeaders = (headers ?? []) as Buffer[];
+    this.chunks = [];
+    if (status >= 300) this.limit = this.errorLimit;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.settled) return true;
+    this.chunks!.push(chunk);
+    this.size += chunk.length;
+    if (this.size > this.limit) {
+      // Enough of an error page: answer with what arrived and drop the rest with the connection.
+      this.succeed();
+      this.abortRequest?.(new Error('error page read up to its limit'));
+    }
+    return true;
+  }
+
+  onComplete(): void {
+    this.succeed();
+  }
+
+  onError(error: Error): void {
+    this.fail(error);
+  }
+
+  fail(error: unknown): void {
+    if (this.settled) return;
+    this.settle();
+    this.reject(new DispatchFailure(error, this.chunks === undefined ? 'headers' : 'body'));
+  }
+
+  private settle(): void {
+    this.settled = true;
+    this.signal.removeEventListener('abort', this.onAbort);
+  }
+
+  private succeed(): void {
+    if (this.settled) return;
+    const chunks = this.chunks!;
+    let text: string;
+    try {
+      text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, this.size).toString('utf8');
+    } catch (error) {
+      // An answer past what one string can hold (V8's limit, ~512 MiB) fails the request.
+      this.fail(error);
+      return;
+    }
+    this.settle();
+    const raw = this.rawHeaders;
+    this.resolve({ statusCode: this.statusCode, text, headers: () => parseRawHeaders(raw) });
+  }
 }
 
 function parseRawHeaders(raw: readonly Buffer[]): Record<string, string | string[]> {
