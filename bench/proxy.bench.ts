@@ -98,20 +98,21 @@ export async function run(): Promise<void> {
     // proxy wakes for the request and again for the upstream's answer), whatever the proxy does.
     // The bare node:http + undici proxy is measured beside us as the calibration of that floor, in
     // interleaved blocks so drift in the machine hits all three alike.
-    const count = Number(process.env.BENCH_SEQUENTIAL ?? 2000);
     const blocks = 4;
+    const perBlock = Math.max(2, Math.ceil(Number(process.env.BENCH_SEQUENTIAL ?? 2000) / blocks / 2) * 2);
+    const count = perBlock * blocks;
     const seq = { direct: [] as number[], bare: [] as number[], ours: [] as number[] };
     const first = { direct: [] as number[], bare: [] as number[], ours: [] as number[] };
     for (let block = 0; block < blocks; block++) {
       for (const [key, target] of [['direct', direct], ['bare', bareTarget], ['ours', ours]] as const) {
-        seq[key].push(...(await sequentialLatency(target, chatBody, count / blocks)).total);
-        first[key].push(...(await sequentialLatency(target, streamBody, count / blocks / 2)).firstByte);
+        seq[key].push(...(await sequentialLatency(target, chatBody, perBlock)).total);
+        first[key].push(...(await sequentialLatency(target, streamBody, perBlock / 2)).firstByte);
       }
     }
     for (const list of [...Object.values(seq), ...Object.values(first)]) list.sort((a, b) => a - b);
     const added = (a: number[], b: number[], p: number) => (percentile(b, p) - percentile(a, p)).toFixed(3);
     const seqWidths = [22, 12, 12, 14, 16, 18];
-    console.log(`\nSequential, one connection, ${count} requests each, in ${blocks} interleaved blocks (ms):`);
+    console.log(`\nSequential, one connection, ${count} requests each (streams ${count / 2}), in ${blocks} interleaved blocks (ms):`);
     console.log(formatRow(['', 'direct p50', 'bare p50', 'unbundle p50', 'added p50 (p99)', 'bare proxy added'], seqWidths));
     console.log(formatRow(['non-stream total', percentile(seq.direct, 50).toFixed(3), percentile(seq.bare, 50).toFixed(3), percentile(seq.ours, 50).toFixed(3), `${added(seq.direct, seq.ours, 50)} (${added(seq.direct, seq.ours, 99)})`, added(seq.direct, seq.bare, 50)], seqWidths));
     console.log(formatRow(['stream first byte', percentile(first.direct, 50).toFixed(3), percentile(first.bare, 50).toFixed(3), percentile(first.ours, 50).toFixed(3), `${added(first.direct, first.ours, 50)} (${added(first.direct, first.ours, 99)})`, added(first.direct, first.bare, 50)], seqWidths));

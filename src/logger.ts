@@ -28,7 +28,10 @@ export function createLogger(level: string, destination: NodeJS.WritableStream |
   // Asynchronous (not to a file), write-behind: a write starts at once when none is in flight, and
   // what arrives meanwhile goes out with the next one, so lines batch under load and never wait on
   // a quiet server.
-  const boom = pino.destination({ dest: destination, sync: isRegularFile(destination) });
+  // UNBUNDLE_LOG_SYNC=0 keeps even a file asynchronous (a log file on a network filesystem, where
+  // a synchronous append could stall the event loop).
+  const sync = process.env.UNBUNDLE_LOG_SYNC !== '0' && isRegularFile(destination);
+  const boom = pino.destination({ dest: destination, sync });
   // Hand-formatted lines (the request line) are collected for the rest of the event loop's turn
   // and handed over as one string: per line, the destination's own append (a string concat and a
   // byteLength) allocated ~2 KB per request on the proxy path. pino's own lines flush the batch

@@ -8,9 +8,11 @@
  * dead requests and sweeping them again (docs/architecture.md, "The proxy hot path").
  *
  * The signal implements what callers of an AbortSignal use: `aborted`, `reason`, `onabort`,
- * `throwIfAborted()` and `addEventListener`/`removeEventListener` for 'abort' (undici, our backends
- * and the executor link to it that way). It is not an EventTarget: `AbortSignal.any()` and
- * `fetch()` need a real one — link a real AbortController to it by hand where they are needed.
+ * `throwIfAborted()` and `addEventListener`/`removeEventListener` for 'abort' (undici, `fetch`, our
+ * backends and the executor link to it that way). It is not an EventTarget: `AbortSignal.any()`
+ * accepts it without complaint and returns a signal that never aborts, so where a real signal is
+ * needed link a real AbortController to it by hand (as the llamacpp backend does). A test keeps
+ * `AbortSignal.any` out of the request path (test/util/light-abort-controller.test.ts).
  */
 export type AbortHandle = Pick<AbortController, 'signal' | 'abort'>;
 
@@ -21,16 +23,23 @@ export class LightAbortSignal {
   reason: unknown = undefined;
   onabort: ((this: AbortSignal, event: Event) => unknown) | null = null;
   private listeners: Array<AbortListener | undefined> | undefined;
+  /** Listeners added with a `signal` option: how to stop watching that signal once they are gone. */
+  private unwatch: Map<AbortListener, () => void> | undefined;
   private dispatching = false;
 
   addEventListener(type: string, listener: AbortListener | null, options?: boolean | AddEventListenerOptions): void {
     // An AbortSignal fires 'abort' once; after that, new listeners would never run.
     if (type !== 'abort' || listener === null || this.aborted) return;
+    const remover = typeof options === 'object' ? options.signal : undefined;
+    if (remover?.aborted) return;
     const list = (this.listeners ??= []);
     if (list.includes(listener)) return;
     list.push(listener);
-    const remover = typeof options === 'object' ? options.signal : undefined;
-    if (remover) remover.addEventListener('abort', () => this.removeEventListener('abort', listener), { once: true });
+    if (remover) {
+      const remove = () => this.removeEventListener('abort', listener);
+      remover.addEventListener('abort', remove, { once: true });
+      (this.unwatch ??= new Map()).set(listener, () => remover.removeEventListener('abort', remove));
+    }
   }
 
   removeEventListener(type: string, listener: AbortListener | null): void {
@@ -41,6 +50,14 @@ export class LightAbortSignal {
     // While listeners run, a removed one must not run any more: blank it rather than shift the list.
     if (this.dispatching) list[index] = undefined;
     else list.splice(index, 1);
+    this.stopWatching(listener);
+  }
+
+  private stopWatching(listener: AbortListener): void {
+    const unwatch = this.unwatch?.get(listener);
+    if (unwatch === undefined) return;
+    this.unwatch!.delete(listener);
+    unwatch();
   }
 
   throwIfAborted(): void {
@@ -69,6 +86,9 @@ export class LightAbortSignal {
     } finally {
       this.dispatching = false;
       this.listeners = undefined;
+      const unwatch = this.unwatch;
+      this.unwatch = undefined;
+      if (unwatch !== undefined) for (const stop of unwatch.values()) stop();
     }
   }
 }
