@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import { Pool } from 'undici';
-import { dispatchText, DispatchFailure } from '../../src/backends/http/dispatch-text.ts';
+import { test } from 'node:test';
 import { LightAbortController } from '../../src/util/light-abort-controller.ts';
 import { repoRoot } from '../helpers/paths.ts';
 
@@ -97,40 +93,4 @@ test('nothing on the request path combines signals with AbortSignal.any (it woul
   };
   for (const dir of ['server', 'executor', 'backends', 'access', 'ledger', 'policy', 'router', 'tune/capture']) walk(path.join(repoRoot, 'src', dir));
   assert.deepEqual(offenders, []);
-});
-
-let server: Server;
-let origin: string;
-const hanging: ServerResponse[] = [];
-
-before(async () => {
-  server = createServer((req, res) => {
-    req.resume();
-    hanging.push(res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-after(async () => {
-  for (const res of hanging) res.destroy();
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
-
-test("undici's request() and our dispatchText both stop a hanging upstream call when the light signal aborts", async () => {
-  const pool = new Pool(origin, { connections: 2 });
-  try {
-    const viaRequest = new LightAbortController();
-    const pending = pool.request({ method: 'POST', path: '/hang', body: '{}', signal: viaRequest.signal });
-    const viaDispatch = new LightAbortController();
-    const dispatched = dispatchText(pool, { method: 'POST', path: '/hang', body: '{}' }, viaDispatch.signal, 1024);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    viaRequest.abort(new Error('client left'));
-    viaDispatch.abort(new Error('client left too'));
-    await assert.rejects(pending, /client left/);
-    await assert.rejects(dispatched, (thrown) => thrown instanceof DispatchFailure && (thrown.error as Error).message === 'client left too');
-  } finally {
-    await pool.destroy();
-  }
 });

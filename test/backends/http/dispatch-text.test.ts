@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { Pool } from 'undici';
 import { DispatchFailure, dispatchText } from '../../../src/backends/http/dispatch-text.ts';
+import { LightAbortController } from '../../../src/util/light-abort-controller.ts';
 
 let server: Server;
 let origin: string;
@@ -106,4 +107,21 @@ test('an already aborted signal never sends the request', async () => {
   assert.ok(failure instanceof DispatchFailure);
   assert.equal(pool.stats.connected, 0);
   await pool.close();
+});
+
+test("undici's request() and our dispatchText both stop a hanging upstream call when the light signal aborts", async () => {
+  const pool = new Pool(origin, { connections: 2 });
+  try {
+    const viaRequest = new LightAbortController();
+    const pending = pool.request({ method: 'POST', path: '/hang', body: '{}', signal: viaRequest.signal });
+    const viaDispatch = new LightAbortController();
+    const dispatched = dispatchText(pool, { method: 'POST', path: '/hang', body: '{}' }, viaDispatch.signal, 1024);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    viaRequest.abort(new Error('client left'));
+    viaDispatch.abort(new Error('client left too'));
+    await assert.rejects(pending, /client left/);
+    await assert.rejects(dispatched, (thrown) => thrown instanceof DispatchFailure && (thrown.error as Error).message === 'client left too');
+  } finally {
+    await pool.destroy();
+  }
 });
