@@ -148,8 +148,14 @@ export function removeFile(file: string): void {
 
 export interface JournalContents<T = LedgerRow> {
   rows: T[];
-  /** Lines that did not parse or validate (a torn last line after a crash, a hand edit). */
+  /** Complete lines that did not parse or validate (a hand edit, a damaged disk). */
   badLines: number;
+  /**
+   * The file ends in part of a line: a write cut short by a crash (on Linux a kill -9 can stop a
+   * long write between pages). That row was never acknowledged (record() returns after the whole
+   * write), so it is dropped, not reported as damage.
+   */
+  tornTail?: boolean;
 }
 
 /** Reads a journal back, each line checked against `schema` (default: ledger rows). */
@@ -158,15 +164,21 @@ export function readJournalFile<T>(file: string, schema: z.ZodType<T>): JournalC
 export function readJournalFile(file: string, schema: z.ZodType<unknown> = ledgerRowSchema): JournalContents<unknown> {
   const rows: unknown[] = [];
   let badLines = 0;
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
+  let tornTail = false;
+  const lines = readFileSync(file, 'utf8').split('\n');
+  // The text after the last newline is a whole line only if it parses: else the crash cut it.
+  const last = lines.length - 1;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
     if (line.trim() === '') continue;
     try {
       const parsed = schema.safeParse(JSON.parse(line));
       if (parsed.success) rows.push(parsed.data);
       else badLines++;
     } catch {
-      badLines++;
+      if (i === last) tornTail = true;
+      else badLines++;
     }
   }
-  return { rows, badLines };
+  return tornTail ? { rows, badLines, tornTail } : { rows, badLines };
 }

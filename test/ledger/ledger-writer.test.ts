@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 import type { LedgerRow } from '../../src/ledger/ledger-row.ts';
 import { LedgerWriter, type LedgerWriterOptions } from '../../src/ledger/ledger-writer.ts';
+import { readJournalFile } from '../../src/ledger/ledger-journal.ts';
 import { MemoryLedgerStore } from '../../src/ledger/memory-store.ts';
 import { makeRow, tempDir } from './ledger-fixtures.ts';
 
@@ -139,6 +140,27 @@ describe('LedgerWriter', () => {
     assert.equal(second.stats().rejectedLines, 1);
     assert.match(errors.join('\n'), /1 unreadable line/);
     assert.deepEqual(first.files(), [`${file}.rejected`]);
+    await second.close();
+  });
+
+  it('drops a torn last line (a crash cut the write) without calling the file damaged', async () => {
+    const first = setup();
+    first.store.failing = new Error('down');
+    first.writer.record(makeRow({ id: 'good-1' }));
+    first.writer.record(makeRow({ id: 'good-2' }));
+    await first.writer.close(20);
+    const [file] = first.files();
+    appendFileSync(path.join(first.temp.dir, file!), '{"id": "cut-by-kill-9", "ti');
+    assert.equal(readJournalFile(path.join(first.temp.dir, file!)).tornTail, true);
+
+    const store = new RecordingStore();
+    const errors: string[] = [];
+    const second = new LedgerWriter({ store, journalDir: first.temp.dir, onError: (error) => errors.push(error.message) });
+    assert.equal(await second.flush(), true);
+    assert.deepEqual((await store.query({})).map((row) => row.id).sort(), ['good-1', 'good-2']);
+    assert.equal(second.stats().rejectedLines, 0);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(first.files(), [], 'replayed and removed');
     await second.close();
   });
 
