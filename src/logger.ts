@@ -15,7 +15,7 @@ process.once('exit', () => {
 /**
  * Structured JSON logs (one line per request at info). A regular file is appended to synchronously
  * (one write per event-loop turn: an append to the page cache costs less than handing each write to
- * libuv's thread pool and back, ~7–10 % of the proxy path's CPU per request in a side-by-side run);
+ * libuv's thread pool and back: ~5 % less CPU per proxied request in side-by-side runs);
  * a terminal, pipe or socket (journald) gets an asynchronous destination so logging never blocks the
  * event loop on a slow reader. What is still buffered is written synchronously at exit.
  */

@@ -155,7 +155,7 @@ export interface JournalContents<T = LedgerRow> {
    * long write between pages). That row was never acknowledged (record() returns after the whole
    * write), so it is dropped, not reported as damage.
    */
-  tornTail?: boolean;
+  tornTail: boolean;
 }
 
 /** Reads a journal back, each line checked against `schema` (default: ledger rows). */
@@ -180,5 +180,5 @@ export function readJournalFile(file: string, schema: z.ZodType<unknown> = ledge
       else badLines++;
     }
   }
-  return tornTail ? { rows, badLines, tornTail } : { rows, badLines };
+  return { rows, badLines, tornTail };
 }

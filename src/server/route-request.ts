@@ -96,7 +96,6 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
     if (path === '/v1/messages') {
       // Anthropic's SDK reads `request-id` (error.requestID, message._request_id); x-request-id stays.
       ctx.res.setHeader('request-id', ctx.id);
-      ctx.res.setHeader('x-request-id', ctx.id);
       const parsed = parseMessagesBody(body);
       return generate(ctx, gateway, tenant, parsed, anthropicMessagesWire, true);
     }
