@@ -1,4 +1,5 @@
 import type { Backend } from '../backends/backend.ts';
+import { resultAsParts } from '../backends/result-as-parts.ts';
 import type { EmbedRequest, EmbedResult, GenerateRequest, GenerateResult, StreamPart } from '../backends/types.ts';
 import { UnbundleError, toUnbundleError } from '../errors.ts';
 import type { ModelRegistry } from '../portfolio/model-registry.ts';
@@ -281,18 +282,6 @@ function firstTokenError(modelId: string, ms: number, cause?: unknown): Unbundle
   return new UnbundleError('UNBUNDLE_E_UPSTREAM_TIMEOUT', `Model "${modelId}": no first token within ${ms} ms (timeouts.firstTokenMs).`, cause === undefined ? {} : { cause });
 }
 
-/** A whole answer as the parts a stream of it would have had (cascade streams replay the accepted answer). */
-function resultAsParts(result: GenerateResult): StreamPart[] {
-  const parts: StreamPart[] = [];
-  if (result.text !== '') parts.push({ type: 'text-delta', text: result.text });
-  for (let index = 0; index < result.toolCalls.length; index++) {
-    const call = result.toolCalls[index]!;
-    parts.push({ type: 'tool-call-delta', index, id: call.id, name: call.name, argumentsDelta: call.arguments });
-  }
-  if (result.usage.inputTokens !== undefined || result.usage.outputTokens !== undefined) parts.push({ type: 'usage', usage: result.usage });
-  parts.push({ type: 'finish', finishReason: result.finishReason });
-  return parts;
-}
 
 interface Deadline {
   signal: AbortSignal;

@@ -124,7 +124,8 @@ class TextHandler implements Dispatcher.DispatchHandler {
   }
 }
 
-function parseRawHeaders(raw: readonly Buffer[]): Record<string, string | string[]> {
+/** undici's raw header list as an object (lower-case names; repeated headers as arrays). */
+export function parseRawHeaders(raw: readonly Buffer[]): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!.toString('latin1').toLowerCase();

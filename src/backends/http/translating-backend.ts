@@ -1,15 +1,12 @@
 import { UnbundleError } from '../../errors.ts';
 import type { Backend, BackendKind, BackendState } from '../backend.ts';
 import { parseJson } from '../openai-compatible/openai-response.ts';
-import { SseParser } from '../sse.ts';
+import { failingStream } from '../failing-stream.ts';
+import { resultAsParts } from '../result-as-parts.ts';
+import type { StreamDecoding, StreamReader } from './part-stream.ts';
 import type { GenerateRequest, GenerateResult, StreamPart } from '../types.ts';
 import type { UpstreamClient } from './upstream-client.ts';
 
-/** Reads one provider's stream events; `finish()` returns the closing parts or throws when cut short. */
-export interface StreamReader {
-  read(data: string, event: string | undefined): StreamPart[];
-  finish(): StreamPart[];
-}
 
 /** What makes a provider: where to send, how to translate there and back. No I/O. */
 export interface Dialect {
@@ -25,7 +22,7 @@ export interface Dialect {
  * I/O and error mapping, the dialect translates. A missing API key fails every request with the
  * same clear error, before anything is sent.
  */
-export class TranslatingBackend implements Backend {
+export class TranslatingBackend implements Backend, StreamDecoding {
   readonly specVersion = 'v1' as const;
 
   constructor(
@@ -51,41 +48,21 @@ export class TranslatingBackend implements Backend {
     }
   }
 
-  async *stream(request: GenerateRequest, signal: AbortSignal): AsyncGenerator<StreamPart> {
-    if (this.missingKey !== undefined) throw this.missingKey;
+  stream(request: GenerateRequest, signal: AbortSignal): AsyncIterable<StreamPart> {
+    if (this.missingKey !== undefined) return failingStream(this.missingKey);
     const body = this.dialect.body(request, true);
     const { path, query } = this.dialect.target(request, true);
-    this.client.active++;
-    try {
-      const response = await this.client.post(path, body, signal, query);
-      const contentType = response.headers['content-type'];
-      if (typeof contentType === 'string' && contentType.includes('application/json')) {
-        // An upstream that answers a stream request in one piece (or with an error object) is replayed.
-        const text = await this.client.readText(response.body, signal);
-        yield* resultAsParts(this.dialect.result(parseJson(text, this.modelId, 'the response body')));
-        return;
-      }
-      const reader = this.dialect.reader();
-      const parser = new SseParser();
-      try {
-        // Leaving this loop early (an error, or the caller stopping) destroys the body and the socket.
-        for await (const chunk of response.body as AsyncIterable<Buffer>) {
-          const events = parser.push(chunk);
-          for (let i = 0; i < events.length; i++) {
-            const parts = reader.read(events[i]!.data, events[i]!.event);
-            for (let j = 0; j < parts.length; j++) yield parts[j]!;
-          }
-        }
-        for (const event of parser.end()) yield* reader.read(event.data, event.event);
-      } catch (error) {
-        throw error instanceof UnbundleError ? error : this.client.bodyError(error, signal);
-      }
-      yield* reader.finish();
-    } catch (error) {
-      throw this.note(error);
-    } finally {
-      this.client.active--;
-    }
+    return this.client.stream(path, body, signal, this, query);
+  }
+
+  /** StreamDecoding: the dialect's SSE reader. */
+  reader(): StreamReader {
+    return this.dialect.reader();
+  }
+
+  /** StreamDecoding: an upstream that answers a stream request in one piece (or with an error object) is replayed. */
+  whole(text: string): StreamPart[] {
+    return resultAsParts(this.dialect.result(parseJson(text, this.modelId, 'the response body')));
   }
 
   state(): BackendState {
@@ -102,12 +79,3 @@ export class TranslatingBackend implements Backend {
   }
 }
 
-export function* resultAsParts(result: GenerateResult): Generator<StreamPart> {
-  if (result.text !== '') yield { type: 'text-delta', text: result.text };
-  for (let index = 0; index < result.toolCalls.length; index++) {
-    const call = result.toolCalls[index]!;
-    yield { type: 'tool-call-delta', index, id: call.id, name: call.name, argumentsDelta: call.arguments };
-  }
-  if (result.usage.inputTokens !== undefined || result.usage.outputTokens !== undefined) yield { type: 'usage', usage: result.usage };
-  yield { type: 'finish', finishReason: result.finishReason };
-}

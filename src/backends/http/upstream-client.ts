@@ -4,7 +4,8 @@ import { UnbundleError } from '../../errors.ts';
 import { errorFromTransport, isConnectFailure } from '../openai-compatible/upstream-errors.ts';
 import type { TransportPhase } from '../openai-compatible/upstream-errors.ts';
 import type { BackendState } from '../backend.ts';
-import { DispatchFailure, dispatchText, type TextResponse } from './dispatch-text.ts';
+import { DispatchFailure, dispatchText, parseRawHeaders, type TextResponse } from './dispatch-text.ts';
+import { PartStream, type PartStreamOwner, type StreamDecoding } from './part-stream.ts';
 
 type Body = Dispatcher.ResponseData['body'];
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
@@ -31,7 +32,7 @@ const errorBodyLimit = 64 * 1024;
  * model, JSON POSTs, bodies read as text, and transport failures mapped to the
  * same error codes the OpenAI-compatible backend uses, so the executor treats every provider alike.
  */
-export class UpstreamClient {
+export class UpstreamClient implements PartStreamOwner {
   active = 0;
   private readonly pool: Pool;
   private readonly basePath: string;
@@ -66,7 +67,7 @@ export class UpstreamClient {
       const pending = this.pool.request({ method: 'POST', path: this.pathFor(path, extraQuery), headers: this.options.headers, body: JSON.stringify(body), signal });
       response = await (this.active > this.options.connections ? raceAbort(pending, signal) : pending);
     } catch (error) {
-      throw this.failure(error, 'headers', signal);
+      throw this.transportError(error, 'headers', signal);
     }
     this.connectFailed = false;
     const status = response.statusCode;
@@ -83,8 +84,8 @@ export class UpstreamClient {
     try {
       response = await dispatchText(this.pool, { method: 'POST', path: this.pathFor(path, extraQuery), headers: this.options.headers, body: JSON.stringify(body) }, signal, errorBodyLimit);
     } catch (thrown) {
-      if (!(thrown instanceof DispatchFailure)) throw this.failure(thrown, 'headers', signal);
-      throw this.failure(thrown.error, thrown.phase, signal);
+      if (!(thrown instanceof DispatchFailure)) throw this.transportError(thrown, 'headers', signal);
+      throw this.transportError(thrown.error, thrown.phase, signal);
     }
     this.connectFailed = false;
     const status = response.statusCode;
@@ -92,6 +93,23 @@ export class UpstreamClient {
     const error = this.options.mapStatus(status, response.headers(), response.text);
     this.lastError = error.message;
     throw error;
+  }
+
+  /**
+   * POSTs a streaming request; its answer comes as parts (SSE events through `decoding.reader()`, or
+   * a whole JSON answer replayed). The request starts at the first `next()`; non-2xx answers and
+   * transport failures reject it with the mapped error (part-stream.ts).
+   */
+  stream(path: string, body: unknown, signal: AbortSignal, decoding: StreamDecoding, extraQuery = ''): PartStream {
+    const options = { method: 'POST' as const, path: this.pathFor(path, extraQuery), headers: this.options.headers, body: JSON.stringify(body) };
+    return new PartStream(this, this.pool, options, signal, decoding, errorBodyLimit);
+  }
+
+  /** A non-2xx answer as the provider's error (remembered for state()). */
+  statusError(status: number, rawHeaders: readonly Buffer[], text: string): UnbundleError {
+    const error = this.options.mapStatus(status, parseRawHeaders(rawHeaders), text);
+    this.lastError = error.message;
+    return error;
   }
 
   private pathFor(path: string, extraQuery: string): string {
@@ -109,7 +127,7 @@ export class UpstreamClient {
         if (size > limit) break;
       }
     } catch (error) {
-      throw this.failure(error, 'body', signal);
+      throw this.transportError(error, 'body', signal);
     }
     return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
   }
@@ -135,10 +153,11 @@ export class UpstreamClient {
 
   /** A failure while reading a body (a socket reset, a stall) as the error the executor acts on. */
   bodyError(error: unknown, signal: AbortSignal): UnbundleError {
-    return this.failure(error, 'body', signal);
+    return this.transportError(error, 'body', signal);
   }
 
-  private failure(error: unknown, phase: TransportPhase, signal: AbortSignal): UnbundleError {
+  /** A transport failure (or, once `signal` aborted, the cancellation) as the error the executor acts on. */
+  transportError(error: unknown, phase: TransportPhase, signal: AbortSignal): UnbundleError {
     if (signal.aborted && !(error instanceof UnbundleError)) return cancelled(error);
     const mapped = errorFromTransport(this.options.modelId, error, phase, this.timeouts);
     if (phase !== 'body' && isConnectFailure(error)) this.connectFailed = true;

@@ -1,8 +1,10 @@
 import type { UnbundleError } from '../../errors.ts';
 import type { OpenAICompatibleModelConfig } from '../../portfolio/schema.ts';
 import type { Backend, BackendState } from '../backend.ts';
+import { failingStream } from '../failing-stream.ts';
+import type { StreamDecoding } from '../http/part-stream.ts';
+import { resultAsParts } from '../result-as-parts.ts';
 import { upstreamClientFor, type UpstreamClient } from '../http/upstream-client.ts';
-import { SseParser } from '../sse.ts';
 import type { EmbedRequest, EmbedResult, GenerateRequest, GenerateResult, StreamPart } from '../types.ts';
 import { toEmbeddingsBody, toGenerateBody } from './openai-request-body.ts';
 import { parseJson, toEmbedResult, toGenerateResult } from './openai-response.ts';
@@ -48,39 +50,10 @@ export class OpenAICompatibleBackend implements Backend {
     }
   }
 
-  async *stream(request: GenerateRequest, signal: AbortSignal): AsyncGenerator<StreamPart> {
-    if (this.missingKey !== undefined) throw this.missingKey;
+  stream(request: GenerateRequest, signal: AbortSignal): AsyncIterable<StreamPart> {
+    if (this.missingKey !== undefined) return failingStream(this.missingKey);
     const body = toGenerateBody(request, this.upstreamModel, true);
-    this.client.active++;
-    try {
-      const response = await this.client.post(request.kind === 'chat' ? '/chat/completions' : '/completions', body, signal);
-      const contentType = response.headers['content-type'];
-      if (typeof contentType === 'string' && contentType.includes('application/json')) {
-        // A server that ignores `stream: true` answers in one piece: replay it as parts.
-        const text = await this.client.readText(response.body, signal);
-        yield* resultAsParts(toGenerateResult(parseJson(text, this.modelId, 'the response body'), request.kind, this.modelId));
-        return;
-      }
-      const parser = new SseParser();
-      const reader = new OpenAIStreamReader(this.modelId, request.kind);
-      try {
-        // Leaving this loop early (error, or the caller stopping) destroys the body and so the socket.
-        for await (const chunk of response.body as AsyncIterable<Buffer>) {
-          const events = parser.push(chunk);
-          for (let i = 0; i < events.length; i++) {
-            const event = events[i];
-            const parts = reader.read(event.data, event.event);
-            for (let j = 0; j < parts.length; j++) yield parts[j];
-          }
-        }
-        for (const event of parser.end()) yield* reader.read(event.data, event.event);
-      } catch (error) {
-        throw this.client.bodyError(error, signal);
-      }
-      yield* reader.finish();
-    } finally {
-      this.client.active--;
-    }
+    return this.client.stream(request.kind === 'chat' ? '/chat/completions' : '/completions', body, signal, new OpenAIStreamDecoding(this.modelId, request.kind));
   }
 
   async embed(request: EmbedRequest, signal: AbortSignal): Promise<EmbedResult> {
@@ -105,12 +78,20 @@ export class OpenAICompatibleBackend implements Backend {
   }
 }
 
-function* resultAsParts(result: GenerateResult): Generator<StreamPart> {
-  if (result.text !== '') yield { type: 'text-delta', text: result.text };
-  for (let index = 0; index < result.toolCalls.length; index++) {
-    const call = result.toolCalls[index];
-    yield { type: 'tool-call-delta', index, id: call.id, name: call.name, argumentsDelta: call.arguments };
+/** OpenAI's SSE chunks through OpenAIStreamReader; a server that ignores `stream: true` is replayed whole. */
+class OpenAIStreamDecoding implements StreamDecoding {
+  constructor(
+    private readonly modelId: string,
+    private readonly kind: GenerateRequest['kind'],
+  ) {}
+
+  reader(): OpenAIStreamReader {
+    return new OpenAIStreamReader(this.modelId, this.kind);
   }
-  if (result.usage.inputTokens !== undefined || result.usage.outputTokens !== undefined) yield { type: 'usage', usage: result.usage };
-  yield { type: 'finish', finishReason: result.finishReason };
+
+  whole(text: string): StreamPart[] {
+    return resultAsParts(toGenerateResult(parseJson(text, this.modelId, 'the response body'), this.kind, this.modelId));
+  }
 }
+
+

@@ -1,0 +1,285 @@
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import { Pool } from 'undici';
+import { PartStream, type PartStreamOwner, type StreamDecoding, type StreamReader } from '../../../src/backends/http/part-stream.ts';
+import type { StreamPart } from '../../../src/backends/types.ts';
+import { UnbundleError } from '../../../src/errors.ts';
+import { LightAbortController } from '../../../src/util/light-abort-controller.ts';
+
+/** A tiny dialect: `data: {"t":"x"}` is a text part, `data: [DONE]` ends, `{"bad":1}` is malformed. */
+class TestReader implements StreamReader {
+  private done = false;
+  read(data: string): StreamPart[] {
+    if (data === '[DONE]') {
+      this.done = true;
+      return [];
+    }
+    const json = JSON.parse(data) as { t?: string };
+    if (typeof json.t !== 'string') throw new UnbundleError('UNBUNDLE_E_UPSTREAM_MALFORMED', `bad chunk ${data}`);
+    return [{ type: 'text-delta', text: json.t }];
+  }
+  finish(): StreamPart[] {
+    if (!this.done) throw new UnbundleError('UNBUNDLE_E_UPSTREAM_MALFORMED', 'cut short');
+    return [{ type: 'finish', finishReason: 'stop' }];
+  }
+}
+
+const decoding: StreamDecoding = {
+  reader: () => new TestReader(),
+  whole: (text) => [{ type: 'text-delta', text: (JSON.parse(text) as { whole: string }).whole }, { type: 'finish', finishReason: 'stop' }],
+};
+
+class TestOwner implements PartStreamOwner {
+  active = 0;
+  noted: string[] = [];
+  transportError(error: unknown, phase: 'headers' | 'body', signal: AbortSignal): UnbundleError {
+    if (signal.aborted) return new UnbundleError('UNBUNDLE_E_CANCELLED', 'cancelled', { cause: error });
+    return new UnbundleError('UNBUNDLE_E_UPSTREAM_CONNECT', `transport failed in ${phase}: ${(error as Error).message}`, { cause: error });
+  }
+  statusError(status: number, rawHeaders: readonly Buffer[], text: string): UnbundleError {
+    return new UnbundleError('UNBUNDLE_E_UPSTREAM_SERVER', `status ${status}, ${rawHeaders.length / 2} headers, body ${text.length} chars: ${text.slice(0, 20)}`);
+  }
+  noteError(error: UnbundleError): void {
+    this.noted.push(error.code);
+  }
+}
+
+let server: Server;
+let origin: string;
+const requests: IncomingMessage[] = [];
+const open: ServerResponse[] = [];
+const sse = { 'content-type': 'text/event-stream' };
+
+before(async () => {
+  server = createServer((req, res) => {
+    requests.push(req);
+    req.resume();
+    const url = req.url ?? '';
+    if (url === '/split') {
+      // Events split across writes anywhere, even inside a line.
+      res.writeHead(200, sse);
+      const wire = 'data: {"t":"a"}\n\ndata: {"t":"b"}\n\ndata: {"t":"c"}\n\ndata: [DONE]\n\n';
+      let at = 0;
+      const step = () => {
+        if (at >= wire.length) return void res.end();
+        res.write(wire.slice(at, at + 7));
+        at += 7;
+        setTimeout(step, 1);
+      };
+      step();
+    } else if (url === '/many') {
+      res.writeHead(200, sse);
+      let wire = '';
+      for (let i = 0; i < 20_000; i++) wire += `data: {"t":"${i}"}\n\n`;
+      res.end(`${wire}data: [DONE]\n\n`);
+    } else if (url === '/malformed') {
+      res.writeHead(200, sse);
+      res.write('data: {"t":"a"}\n\ndata: {"t":"b"}\n\n');
+      setTimeout(() => res.write('data: {"bad":1}\n\n'), 5);
+      open.push(res);
+    } else if (url === '/cut') {
+      res.writeHead(200, sse);
+      res.write('data: {"t":"a"}\n\n');
+      setTimeout(() => res.destroy(), 5);
+    } else if (url === '/hang') {
+      res.writeHead(200, sse);
+      res.write('data: {"t":"a"}\n\n');
+      open.push(res);
+    } else if (url === '/status') {
+      res.writeHead(429, { 'retry-after': '3' });
+      res.end('x'.repeat(200_000));
+    } else if (url === '/whole') {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      res.end('{"whole":"in one piece"}');
+    } else if (url === '/silent') {
+      open.push(res);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+after(async () => {
+  for (const res of open) res.destroy();
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+const post = (path: string) => ({ method: 'POST' as const, path, headers: { 'content-type': 'application/json' }, body: '{}' });
+
+async function collect(stream: AsyncIterable<StreamPart>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const part of stream) out.push(part.type === 'text-delta' ? part.text : part.type);
+  return out;
+}
+
+test('parts arrive in order across chunk boundaries; the stream then stays done and is released', async () => {
+  const pool = new Pool(origin);
+  const owner = new TestOwner();
+  try {
+    const stream = new PartStream(owner, pool, post('/split'), new LightAbortController().signal, decoding, 1024);
+    assert.equal(owner.active, 0, 'nothing is sent before the first next()');
+    assert.deepEqual(await collect(stream), ['a', 'b', 'c', 'finish']);
+    assert.deepEqual(await stream.next(), { done: true, value: undefined });
+    assert.equal(owner.active, 0);
+    assert.deepEqual(owner.noted, []);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a slow consumer pauses the upstream socket instead of buffering the whole answer, and everything still arrives', async () => {
+  const pool = new Pool(origin);
+  try {
+    const stream = new PartStream(new TestOwner(), pool, post('/many'), new LightAbortController().signal, decoding, 1024);
+    const first = await stream.next();
+    assert.deepEqual(first.value, { type: 'text-delta', text: '0' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The pause is checked after each socket chunk (at most 64 KiB: a few thousand of these tiny events).
+    assert.ok(stream.buffered > 0 && stream.buffered < 10_000, `read ahead of the consumer: ${stream.buffered} of 20000 parts`);
+    let count = 1;
+    let last = '';
+    for (;;) {
+      const next = await stream.next();
+      if (next.done) break;
+      if (next.value.type === 'text-delta') {
+        assert.equal(next.value.text, String(count), 'in order after resuming');
+        count++;
+        last = next.value.text;
+      } else last = next.value.type;
+    }
+    assert.equal(count, 20_000);
+    assert.equal(last, 'finish');
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a malformed chunk fails the stream after the parts before it, and drops the connection', async () => {
+  const pool = new Pool(origin);
+  const owner = new TestOwner();
+  const before = requests.length;
+  try {
+    const stream = new PartStream(owner, pool, post('/malformed'), new LightAbortController().signal, decoding, 1024);
+    const seen: string[] = [];
+    await assert.rejects(
+      async () => {
+        for await (const part of stream) seen.push(part.type === 'text-delta' ? part.text : part.type);
+      },
+      (error: UnbundleError) => error.code === 'UNBUNDLE_E_UPSTREAM_MALFORMED' && /bad chunk/.test(error.message),
+    );
+    assert.deepEqual(seen, ['a', 'b']);
+    assert.equal(owner.active, 0);
+    assert.deepEqual(owner.noted, ['UNBUNDLE_E_UPSTREAM_MALFORMED']);
+    const req = requests[before]!;
+    await new Promise((resolve) => (req.socket.destroyed ? resolve(undefined) : req.socket.once('close', resolve)));
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a connection lost mid-stream and a stream cut before its end are errors, never a short answer', async () => {
+  const pool = new Pool(origin);
+  const owner = new TestOwner();
+  try {
+    const stream = new PartStream(owner, pool, post('/cut'), new LightAbortController().signal, decoding, 1024);
+    assert.deepEqual((await stream.next()).value, { type: 'text-delta', text: 'a' });
+    await assert.rejects(stream.next(), (error: UnbundleError) => error.code === 'UNBUNDLE_E_UPSTREAM_CONNECT' && /body/.test(error.message));
+    assert.deepEqual(await stream.next(), { done: true, value: undefined });
+    assert.equal(owner.active, 0);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('return() mid-stream drops the upstream request and its connection at once', async () => {
+  const pool = new Pool(origin);
+  const owner = new TestOwner();
+  const before = requests.length;
+  try {
+    const stream = new PartStream(owner, pool, post('/hang'), new LightAbortController().signal, decoding, 1024);
+    assert.deepEqual((await stream.next()).value, { type: 'text-delta', text: 'a' });
+    assert.equal(owner.active, 1);
+    assert.deepEqual(await stream.return(), { done: true, value: undefined });
+    assert.equal(owner.active, 0);
+    const req = requests[before]!;
+    await new Promise((resolve) => (req.socket.destroyed ? resolve(undefined) : req.socket.once('close', resolve)));
+    assert.deepEqual(await stream.next(), { done: true, value: undefined });
+    assert.deepEqual(owner.noted, [], 'the consumer stopping is not an upstream error');
+  } finally {
+    await pool.close();
+  }
+});
+
+test('an abort rejects a waiting next() at once, also while the request still waits for a pooled connection', async () => {
+  const pool = new Pool(origin, { connections: 1 });
+  const owner = new TestOwner();
+  try {
+    const holder = new PartStream(owner, pool, post('/silent'), new LightAbortController().signal, decoding, 1024);
+    const held = holder.next();
+    const controller = new LightAbortController();
+    const queued = new PartStream(owner, pool, post('/split'), controller.signal, decoding, 1024);
+    const waiting = queued.next();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(owner.active, 2);
+    const started = Date.now();
+    controller.abort(new Error('client gone'));
+    await assert.rejects(waiting, (error: UnbundleError) => error.code === 'UNBUNDLE_E_CANCELLED');
+    assert.ok(Date.now() - started < 100);
+    assert.equal(owner.active, 1);
+    await holder.return();
+    await held.catch(() => undefined);
+    assert.equal(owner.active, 0);
+    assert.deepEqual(owner.noted, []);
+  } finally {
+    await pool.destroy();
+  }
+});
+
+test('a non-2xx answer rejects the first next() with the status error, its body read up to the limit', async () => {
+  const pool = new Pool(origin);
+  const owner = new TestOwner();
+  try {
+    const stream = new PartStream(owner, pool, post('/status'), new LightAbortController().signal, decoding, 64 * 1024);
+    await assert.rejects(stream.next(), (error: UnbundleError) => {
+      const chars = Number(/body (\d+) chars/.exec(error.message)?.[1]);
+      return /^status 429/.test(error.message) && chars >= 64 * 1024 && chars < 200_000;
+    });
+    assert.equal(owner.active, 0);
+    assert.deepEqual(owner.noted, ['UNBUNDLE_E_UPSTREAM_SERVER']);
+  } finally {
+    await pool.destroy();
+  }
+});
+
+test('a JSON answer to a stream request is replayed whole through the decoding', async () => {
+  const pool = new Pool(origin);
+  try {
+    const stream = new PartStream(new TestOwner(), pool, post('/whole'), new LightAbortController().signal, decoding, 1024);
+    assert.deepEqual(await collect(stream), ['in one piece', 'finish']);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('return() before the first next() sends nothing; an aborted signal fails without sending', async () => {
+  const pool = new Pool(origin);
+  const owner = new TestOwner();
+  const before = requests.length;
+  try {
+    const unused = new PartStream(owner, pool, post('/split'), new LightAbortController().signal, decoding, 1024);
+    await unused.return();
+    assert.deepEqual(await unused.next(), { done: true, value: undefined });
+    const controller = new LightAbortController();
+    controller.abort(new Error('gone already'));
+    const aborted = new PartStream(owner, pool, post('/split'), controller.signal, decoding, 1024);
+    await assert.rejects(aborted.next(), (error: UnbundleError) => error.code === 'UNBUNDLE_E_CANCELLED');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal(requests.length, before);
+    assert.equal(owner.active, 0);
+  } finally {
+    await pool.close();
+  }
+});
