@@ -23,6 +23,8 @@ export interface PartStreamOwner {
   transportError(error: unknown, phase: 'headers' | 'body', signal: AbortSignal): UnbundleError;
   /** A non-2xx answer (its body read up to the error limit) as the error the executor acts on. */
   statusError(status: number, rawHeaders: readonly Buffer[], text: string): UnbundleError;
+  /** The upstream answered (any status). */
+  reachable(): void;
   noteError(error: UnbundleError): void;
 }
 
@@ -133,6 +135,7 @@ export class PartStream implements Dispatcher.DispatchHandler, AsyncIterableIter
   onHeaders(status: number, headers: Buffer[] | string[] | null, resume: () => void): boolean {
     if (status < 200) return true;
     if (this.phase !== 'headers') return true;
+    this.owner.reachable();
     this.statusCode = status;
     this.rawHeaders = (headers ?? []) as Buffer[];
     this.resumeUpstream = resume;

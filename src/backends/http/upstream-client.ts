@@ -1,5 +1,4 @@
 import { Pool } from 'undici';
-import type { Dispatcher } from 'undici';
 import { UnbundleError } from '../../errors.ts';
 import { errorFromTransport, isConnectFailure } from '../openai-compatible/upstream-errors.ts';
 import type { TransportPhase } from '../openai-compatible/upstream-errors.ts';
@@ -7,7 +6,6 @@ import type { BackendState } from '../backend.ts';
 import { DispatchFailure, dispatchText, parseRawHeaders, type TextResponse } from './dispatch-text.ts';
 import { PartStream, type PartStreamOwner, type StreamDecoding } from './part-stream.ts';
 
-type Body = Dispatcher.ResponseData['body'];
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
 /** Turns a non-2xx answer into the error the executor acts on (each provider has its own body). */
@@ -59,26 +57,7 @@ export class UpstreamClient implements PartStreamOwner {
     });
   }
 
-  /** POSTs JSON to basePath + path (+ the baseURL's query, then `extraQuery`); resolves on 2xx only. */
-  async post(path: string, body: unknown, signal: AbortSignal, extraQuery = ''): Promise<Dispatcher.ResponseData> {
-    if (signal.aborted) throw cancelled(signal.reason);
-    let response: Dispatcher.ResponseData;
-    try {
-      const pending = this.pool.request({ method: 'POST', path: this.pathFor(path, extraQuery), headers: this.options.headers, body: JSON.stringify(body), signal });
-      response = await (this.active > this.options.connections ? raceAbort(pending, signal) : pending);
-    } catch (error) {
-      throw this.transportError(error, 'headers', signal);
-    }
-    this.connectFailed = false;
-    const status = response.statusCode;
-    if (status >= 200 && status < 300) return response;
-    const text = await this.readText(response.body, signal, errorBodyLimit);
-    const error = this.options.mapStatus(status, response.headers, text);
-    this.lastError = error.message;
-    throw error;
-  }
-
-  /** Like post(), for an answer wanted whole: its body as text, read without a stream (dispatch-text.ts). */
+  /** POSTs JSON to basePath + path (+ the baseURL's query, then `extraQuery`) for an answer wanted whole: its body as text on 2xx, read without a stream (dispatch-text.ts); otherwise the mapped error. */
   async postForText(path: string, body: unknown, signal: AbortSignal, extraQuery = ''): Promise<string> {
     let response: TextResponse;
     try {
@@ -87,7 +66,7 @@ export class UpstreamClient implements PartStreamOwner {
       if (!(thrown instanceof DispatchFailure)) throw this.transportError(thrown, 'headers', signal);
       throw this.transportError(thrown.error, thrown.phase, signal);
     }
-    this.connectFailed = false;
+    this.reachable();
     const status = response.statusCode;
     if (status >= 200 && status < 300) return response.text;
     const error = this.options.mapStatus(status, response.headers(), response.text);
@@ -105,6 +84,11 @@ export class UpstreamClient implements PartStreamOwner {
     return new PartStream(this, this.pool, options, signal, decoding, errorBodyLimit);
   }
 
+  /** The upstream answered (any status): a connect failure before is over. */
+  reachable(): void {
+    this.connectFailed = false;
+  }
+
   /** A non-2xx answer as the provider's error (remembered for state()). */
   statusError(status: number, rawHeaders: readonly Buffer[], text: string): UnbundleError {
     const error = this.options.mapStatus(status, parseRawHeaders(rawHeaders), text);
@@ -117,20 +101,6 @@ export class UpstreamClient implements PartStreamOwner {
     return this.basePath + path + query;
   }
 
-  async readText(body: Body, signal: AbortSignal, limit = Infinity): Promise<string> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    try {
-      for await (const chunk of body as AsyncIterable<Buffer>) {
-        chunks.push(chunk);
-        size += chunk.length;
-        if (size > limit) break;
-      }
-    } catch (error) {
-      throw this.transportError(error, 'body', signal);
-    }
-    return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
-  }
 
   state(): BackendState {
     const state: BackendState = { status: this.closed ? 'unloaded' : this.connectFailed ? 'error' : 'ready', active: this.active, queued: 0 };
@@ -151,10 +121,6 @@ export class UpstreamClient implements PartStreamOwner {
     else await this.pool.close();
   }
 
-  /** A failure while reading a body (a socket reset, a stall) as the error the executor acts on. */
-  bodyError(error: unknown, signal: AbortSignal): UnbundleError {
-    return this.transportError(error, 'body', signal);
-  }
 
   /** A transport failure (or, once `signal` aborted, the cancellation) as the error the executor acts on. */
   transportError(error: unknown, phase: TransportPhase, signal: AbortSignal): UnbundleError {
@@ -185,24 +151,6 @@ export function apiKeyFrom(env: NodeJS.ProcessEnv, name: string, modelId: string
   };
 }
 
-/** The response, or the signal's reason as soon as it aborts (a late response's body is destroyed). */
-export function raceAbort(pending: Promise<Dispatcher.ResponseData>, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    pending.then(
-      (response) => {
-        signal.removeEventListener('abort', onAbort);
-        if (signal.aborted) response.body.destroy();
-        resolve(response);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
 
 /** What an HTTP backend's config carries for its HTTP side (the shared fields of schema.ts). */
 export interface HttpUpstreamConfig {

@@ -44,6 +44,10 @@ class TestOwner implements PartStreamOwner {
   noteError(error: UnbundleError): void {
     this.noted.push(error.code);
   }
+  answered = 0;
+  reachable(): void {
+    this.answered++;
+  }
 }
 
 let server: Server;
@@ -125,6 +129,7 @@ test('parts arrive in order across chunk boundaries; the stream then stays done 
     assert.deepEqual(await stream.next(), { done: true, value: undefined });
     assert.equal(owner.active, 0);
     assert.deepEqual(owner.noted, []);
+    assert.equal(owner.answered, 1, 'the owner hears that the upstream answered');
   } finally {
     await pool.close();
   }

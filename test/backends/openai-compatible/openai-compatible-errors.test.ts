@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -109,6 +110,28 @@ describe('OpenAICompatibleBackend error mapping', () => {
     await healthy.generate(hello, signal());
     assert.equal(healthy.state().status, 'ready');
     await healthy.close();
+  });
+
+  it('a stream that reaches the upstream again turns state() back to ready', async () => {
+    const port = await freePort();
+    const backend = backendFor({ baseURL: `http://127.0.0.1:${port}/v1` });
+    await assert.rejects(collect(backend.stream(hello, signal())), { code: 'UNBUNDLE_E_UPSTREAM_CONNECT' });
+    assert.equal(backend.state().status, 'error');
+    const server = createHttpServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end('data: {"choices":[{"index":0,"delta":{"content":"back"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n');
+    });
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    try {
+      const parts = await collect(backend.stream(hello, signal()));
+      assert.deepEqual(parts[0], { type: 'text-delta', text: 'back' });
+      assert.equal(backend.state().status, 'ready');
+    } finally {
+      await backend.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('socket reset → UPSTREAM_CONNECT, retryable', async () => {
