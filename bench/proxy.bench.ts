@@ -71,28 +71,37 @@ export async function run(): Promise<void> {
     // Fail loudly if a path does not actually answer 200 (a bench of error pages means nothing).
     for (const target of targets) await sequentialLatency(target, chatBody, 3);
 
-    // Interleave two rounds so drift in the machine's load hits every target alike.
+    // Interleave short rounds so drift in the machine's load (it is shared) hits every target
+    // alike; the per-round ratios are printed too, so the spread between rounds is visible.
+    const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 4));
     const rps = new Map<string, number[]>();
     const failures = new Map<string, number>();
-    for (let round = 0; round < 2; round++) {
-      for (const target of targets) {
-        const result = await throughput(target, chatBody, connections, seconds / 2);
-        rps.set(target.name, [...(rps.get(target.name) ?? []), result.requestsPerSecond]);
-        failures.set(target.name, (failures.get(target.name) ?? 0) + result.errors + result.non2xx);
-      }
+    const record = (name: string, result: { requestsPerSecond: number; errors: number; non2xx: number }) => {
+      rps.set(name, [...(rps.get(name) ?? []), result.requestsPerSecond]);
+      failures.set(name, (failures.get(name) ?? 0) + result.errors + result.non2xx);
+    };
+    const streamTargets = [direct, bareTarget, ours];
+    for (let round = 0; round < rounds; round++) {
+      for (const target of targets) record(target.name, await throughput(target, chatBody, connections, seconds / rounds));
+      for (const target of streamTargets) record(`${target.name} stream`, await throughput(target, streamBody, connections, seconds / rounds));
     }
     const mean = (name: string) => (rps.get(name) ?? []).reduce((a, b) => a + b, 0) / (rps.get(name)?.length ?? 1);
+    const perRound = (a: string, b: string, scale = 1, digits = 1) => (rps.get(a) ?? []).map((value, i) => ((value / rps.get(b)![i]!) * scale).toFixed(digits)).join(' ');
     const directRps = mean('direct');
-    console.log(`\nThroughput, ${connections} connections, ${seconds} s per target (non-streaming chat):`);
-    const widths = [16, 12, 16, 10];
+    console.log(`\nThroughput, ${connections} connections, ${seconds} s per target in ${rounds} interleaved rounds (non-streaming chat; streams below):`);
+    const widths = [18, 12, 16, 10];
     console.log(formatRow(['target', 'req/s', 'share of direct', 'failures'], widths));
     for (const target of targets) {
       console.log(formatRow([target.name, mean(target.name).toFixed(0), `${((mean(target.name) / directRps) * 100).toFixed(1)}%`, failures.get(target.name) ?? 0], widths));
     }
-    if (theirs) console.log(`unbundle / portkey throughput: ${(mean('unbundle') / mean('portkey')).toFixed(1)}x  (target ≥ 10x)`);
-    console.log(`unbundle / direct throughput: ${((mean('unbundle') / directRps) * 100).toFixed(1)}%  (target ≥ 25%)`);
+    for (const target of streamTargets) {
+      const name = `${target.name} stream`;
+      console.log(formatRow([name, mean(name).toFixed(0), `${((mean(name) / mean('direct stream')) * 100).toFixed(1)}%`, failures.get(name) ?? 0], widths));
+    }
+    if (theirs) console.log(`unbundle / portkey throughput: ${(mean('unbundle') / mean('portkey')).toFixed(1)}x  (target ≥ 10x; per round: ${perRound('unbundle', 'portkey')})`);
+    console.log(`unbundle / direct throughput: ${((mean('unbundle') / directRps) * 100).toFixed(1)}%  (target ≥ 25%; per round: ${perRound('unbundle', 'direct', 100)})`);
     console.log(`unbundle + ledger (SQLite) / unbundle: ${((mean('unbundle+ledger') / mean('unbundle')) * 100).toFixed(1)}%  (target ≥ 95%; bench ledger has the paired CPU-time figure)`);
-    console.log(`unbundle / bare node:http+undici proxy: ${((mean('unbundle') / mean('bare proxy')) * 100).toFixed(1)}%`);
+    console.log(`unbundle / bare node:http+undici proxy: ${((mean('unbundle') / mean('bare proxy')) * 100).toFixed(1)}%  (per round: ${perRound('unbundle', 'bare proxy', 100)}); streams: ${((mean('unbundle stream') / mean('bare proxy stream')) * 100).toFixed(1)}%`);
 
     // Sequential latency: every hop through a proxy costs the machine's wake-up latency twice (the
     // proxy wakes for the request and again for the upstream's answer), whatever the proxy does.
