@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { UnbundleError } from '../../errors.ts';
 import { SseParser } from '../sse.ts';
+import { cancelled } from './cancelled-error.ts';
 import type { StreamPart } from '../types.ts';
 
 /** Reads one provider's stream events; `finish()` returns the closing parts or throws when cut short. */
@@ -100,8 +101,11 @@ export class PartStream implements Dispatcher.DispatchHandler, AsyncIterableIter
       return Promise.resolve(done);
     }
     if (this.waiting !== undefined) return Promise.reject(new Error('PartStream.next() called while a previous next() is pending'));
-    if (this.phase === 'idle') this.start();
-    if (this.error !== undefined) return this.next();
+    if (this.phase === 'idle') {
+      this.start();
+      // A dispatcher may answer (or fail) inside dispatch() itself (undici's MockAgent does).
+      if (this.head < this.queue.length || this.error !== undefined || (this.phase as Phase) !== 'headers') return this.next();
+    }
     return new Promise((resolve, reject) => {
       this.waiting = { resolve, reject };
     });
@@ -221,7 +225,8 @@ export class PartStream implements Dispatcher.DispatchHandler, AsyncIterableIter
     this.phase = 'headers';
     this.owner.active++;
     if (this.signal.aborted) {
-      this.fail(this.owner.transportError(this.signal.reason, 'headers', this.signal), true);
+      // Never sent: whatever the reason, a cancellation (and not the model's error).
+      this.fail(cancelled(this.signal.reason), true);
       return;
     }
     this.signal.addEventListener('abort', this.onAbort, { once: true });
@@ -279,7 +284,7 @@ export class PartStream implements Dispatcher.DispatchHandler, AsyncIterableIter
     this.fail(this.owner.statusError(this.statusCode, this.rawHeaders, text), false);
   }
 
-  /** Not our error type (a bug in a reader): reported as a malformed stream, like any reader error. */
+  /** A throw that is not an UnbundleError (a reader bug) is reported like a failure while reading the answer, as before. */
   private decodeError(error: unknown): UnbundleError {
     return error instanceof UnbundleError ? error : this.owner.transportError(error, 'body', this.signal);
   }

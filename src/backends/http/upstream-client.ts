@@ -4,6 +4,7 @@ import { errorFromTransport, isConnectFailure } from '../openai-compatible/upstr
 import type { TransportPhase } from '../openai-compatible/upstream-errors.ts';
 import type { BackendState } from '../backend.ts';
 import { DispatchFailure, dispatchText, parseRawHeaders, type TextResponse } from './dispatch-text.ts';
+import { cancelled } from './cancelled-error.ts';
 import { PartStream, type PartStreamOwner, type StreamDecoding } from './part-stream.ts';
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
@@ -130,10 +131,6 @@ export class UpstreamClient implements PartStreamOwner {
     this.lastError = mapped.message;
     return mapped;
   }
-}
-
-export function cancelled(cause: unknown): UnbundleError {
-  return new UnbundleError('UNBUNDLE_E_CANCELLED', 'The request was cancelled by the caller.', { cause });
 }
 
 /**

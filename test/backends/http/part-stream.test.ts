@@ -34,7 +34,9 @@ const decoding: StreamDecoding = {
 class TestOwner implements PartStreamOwner {
   active = 0;
   noted: string[] = [];
+  /** Like UpstreamClient's: an UnbundleError passes through, an abort's other reasons are a cancellation. */
   transportError(error: unknown, phase: 'headers' | 'body', signal: AbortSignal): UnbundleError {
+    if (error instanceof UnbundleError) return error;
     if (signal.aborted) return new UnbundleError('UNBUNDLE_E_CANCELLED', 'cancelled', { cause: error });
     return new UnbundleError('UNBUNDLE_E_UPSTREAM_CONNECT', `transport failed in ${phase}: ${(error as Error).message}`, { cause: error });
   }
@@ -284,6 +286,37 @@ test('return() before the first next() sends nothing; an aborted signal fails wi
     await new Promise((resolve) => setTimeout(resolve, 30));
     assert.equal(requests.length, before);
     assert.equal(owner.active, 0);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a dispatcher that answers inside dispatch() itself still settles the first next()', { timeout: 5_000 }, async () => {
+  // undici's MockAgent replays undelayed replies this way.
+  const sync = {
+    dispatch(_options: unknown, handler: PartStream): boolean {
+      handler.onConnect(() => undefined);
+      handler.onHeaders(200, [Buffer.from('content-type'), Buffer.from('text/event-stream')], () => undefined);
+      handler.onData(Buffer.from('data: {"t":"now"}\n\ndata: [DONE]\n\n'));
+      handler.onComplete();
+      return true;
+    },
+  };
+  const owner = new TestOwner();
+  const stream = new PartStream(owner, sync as never, post('/x'), new LightAbortController().signal, decoding, 1024);
+  assert.deepEqual(await collect(stream), ['now', 'finish']);
+  assert.equal(owner.active, 0);
+});
+
+test('a signal aborted before the stream starts is a cancellation whatever its reason, and not the model\'s error', async () => {
+  const pool = new Pool(origin);
+  const owner = new TestOwner();
+  try {
+    const controller = new LightAbortController();
+    controller.abort(new UnbundleError('UNBUNDLE_E_UPSTREAM_TIMEOUT', 'The request did not finish within 5 ms.'));
+    const stream = new PartStream(owner, pool, post('/split'), controller.signal, decoding, 1024);
+    await assert.rejects(stream.next(), (error: UnbundleError) => error.code === 'UNBUNDLE_E_CANCELLED');
+    assert.deepEqual(owner.noted, []);
   } finally {
     await pool.close();
   }
