@@ -75,13 +75,15 @@ export async function handleGeneration(ctx: RequestContext, executor: Pick<Execu
   const out = new StreamWriter(res);
   try {
     startEventStream(res, planHeaders(ctx.id, plan, execution.modelId, execution.attempts), false);
-    await out.write(encoder.start());
+    let wait = out.write(encoder.start());
+    if (wait !== undefined) await wait;
     let part = execution.first;
     for (;;) {
       if (part.type === 'text-delta' && ctx.ttftMs === undefined) ctx.ttftMs = performance.now() - ctx.start;
       if (part.type === 'usage') ctx.usage = part.usage;
       if (captured !== undefined && part.type === 'text-delta') captured += part.text;
-      await out.write(encoder.encode(part));
+      wait = out.write(encoder.encode(part));
+      if (wait !== undefined) await wait;
       if (part.type === 'finish') break;
       const next = await execution.parts.next();
       if (next.done) throw toUnbundleError(new Error('the model stream ended without a finish part'));

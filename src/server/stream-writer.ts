@@ -15,9 +15,18 @@ export class StreamWriter {
 
   constructor(private readonly res: ServerResponse) {}
 
-  async write(chunk: string): Promise<void> {
-    if (this.closed()) return;
-    if (this.res.writableNeedDrain) await drained(this.res);
+  /**
+   * Queues a chunk. Returns a promise only when the client is not reading (wait for it before the
+   * next write); otherwise undefined, so a stream's parts cost no promise each.
+   */
+  write(chunk: string): Promise<void> | undefined {
+    if (this.closed()) return undefined;
+    if (this.res.writableNeedDrain) return drained(this.res).then(() => this.queue(chunk));
+    this.queue(chunk);
+    return undefined;
+  }
+
+  private queue(chunk: string): void {
     // An empty chunk (a format with no opening event) still schedules a turn's end, so the
     // headers leave then rather than with the first text.
     this.pending += chunk;
