@@ -111,3 +111,43 @@ test('with nothing to send yet, the headers still leave at the end of the turn a
 function end(out: StreamWriter): void {
   out.end('data: [DONE]\n\n');
 }
+
+test('a client that stops reading makes write() return a promise that waits for it; nothing is lost or reordered', async () => {
+  const part = 'x'.repeat(64 * 1024);
+  let promised = 0;
+  let written = 0;
+  const server = createServer((_req, res) => {
+    void (async () => {
+      const out = new StreamWriter(res);
+      // Each part goes out on its own turn (setImmediate), so the socket's buffer fills up.
+      for (let i = 0; i < 200; i++) {
+        const wait = out.write(`${String(i).padStart(4, '0')}${part}`);
+        if (wait !== undefined) {
+          promised++;
+          await wait;
+        } else await new Promise((resolve) => setImmediate(resolve));
+        written++;
+      }
+      out.end('end');
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    socket.write('GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
+    socket.pause();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.ok(written < 200, `the writer waits for a client that does not read (wrote ${written} of 200 parts)`);
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.resume();
+    await new Promise((resolve) => socket.on('close', resolve));
+    const body = chunksOf(Buffer.concat(chunks).toString('latin1')).join('');
+    assert.equal(body.length, 200 * (4 + part.length) + 3);
+    for (let i = 0; i < 200; i += 37) assert.equal(body.slice(i * (4 + part.length), i * (4 + part.length) + 4), String(i).padStart(4, '0'));
+    assert.ok(body.endsWith('end'));
+    assert.ok(promised > 0, 'write() returned a promise while the client was not reading');
+  } finally {
+    server.close();
+  }
+});
