@@ -7,7 +7,6 @@ import type { StreamDecoding, StreamReader } from './part-stream.ts';
 import type { GenerateRequest, GenerateResult, StreamPart } from '../types.ts';
 import type { UpstreamClient } from './upstream-client.ts';
 
-
 /** What makes a provider: where to send, how to translate there and back. No I/O. */
 export interface Dialect {
   /** Path below the baseURL, and a query to add (Gemini's `alt=sse`). */

@@ -27,9 +27,10 @@ export interface UpstreamClientOptions {
 const errorBodyLimit = 64 * 1024;
 
 /**
- * The HTTP side of the translating adapters (Anthropic, Gemini): one keep-alive undici Pool per
- * model, JSON POSTs, bodies read as text, and transport failures mapped to the
- * same error codes the OpenAI-compatible backend uses, so the executor treats every provider alike.
+ * The HTTP side of every HTTP backend (OpenAI-compatible, Anthropic, Gemini): one keep-alive undici
+ * Pool per model, JSON POSTs whose answers are read as text or, streamed, as parts (part-stream.ts),
+ * and transport failures mapped to the same error codes for every provider, so the executor treats
+ * them alike.
  */
 export class UpstreamClient implements PartStreamOwner {
   active = 0;
