@@ -113,6 +113,33 @@ describe('end to end: openai client → unbundle → local GGUF models and an HT
     assert.equal(text, 'Hello from the fake upstream.');
   });
 
+  it('closes the upstream request at once when the openai client leaves mid-stream', async () => {
+    upstream.setBehavior({ kind: 'drip', intervalMs: 300, text: 'one two three four five six' });
+    try {
+      const before = upstream.requests.length;
+      const controller = new AbortController();
+      const stream = await client.chat.completions.create({ model: 'upstream', messages: [{ role: 'user', content: 'Hi' }], stream: true }, { signal: controller.signal });
+      const words: string[] = [];
+      const left = Date.now();
+      await (async () => {
+        for await (const chunk of stream) {
+          const text = chunk.choices[0]?.delta.content;
+          if (!text) continue;
+          words.push(text);
+          controller.abort();
+        }
+      })().catch(() => undefined);
+      const closed = await upstream.requests[before]!.closed;
+      assert.equal(closed.completed, false, 'the upstream answer was not read to its end');
+      assert.ok(Date.now() - left < 1_000, `the upstream request was dropped ${Date.now() - left} ms after the client left`);
+      assert.deepEqual(words, ['one ']);
+      const health = (await (await fetch(`${started.url}/health`)).json()) as { models: Array<{ id: string; active?: number }> };
+      assert.equal(health.models.find((model) => model.id === 'upstream')?.active, 0, 'no request left counted as in flight');
+    } finally {
+      upstream.setBehavior({ kind: 'ok' });
+    }
+  });
+
   it('maps upstream 4xx/5xx, malformed JSON and a hang to clear errors', async () => {
     const ask = (behavior: string, timeoutMs?: number) =>
       fetch(`${started.url}/v1/chat/completions`, {
