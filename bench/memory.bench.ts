@@ -8,8 +8,9 @@ import { startGateway, startUpstream } from './proxy.bench.ts';
 import type { Child } from './support/child-process.ts';
 
 const body = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: 'Say hello.' }], max_tokens: 16 });
+const streamBody = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: 'Say hello.' }], max_tokens: 16, stream: true });
 
-async function send(port: string, amount: number): Promise<number> {
+async function send(port: string, amount: number, body: string): Promise<number> {
   const result = await autocannon({ url: `http://127.0.0.1:${port}/v1/chat/completions`, method: 'POST', connections: 50, amount, headers: { 'content-type': 'application/json' }, body });
   return result.errors + result.non2xx + result.timeouts;
 }
@@ -36,12 +37,15 @@ export async function run(): Promise<void> {
   const upstream = await startUpstream();
   const gateway = await startGateway(Number(upstream.ready), '', { gcOnSignal: true });
   try {
-    let failures = await send(gateway.ready, total / 10);
-    const early = await settledRss(gateway);
-    failures += await send(gateway.ready, total - total / 10);
-    const late = await settledRss(gateway);
     const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
-    console.log(`gateway RSS after ${total / 10} requests: ${mb(early)} MB; after ${total}: ${mb(late)} MB; ratio ${(late / early).toFixed(3)} (target ≤ 1.10); failures ${failures}`);
+    // Whole answers, then streams (their own path: PartStream, StreamWriter) on the same gateway.
+    for (const [what, payload] of [['requests', body], ['streamed requests', streamBody]] as const) {
+      let failures = await send(gateway.ready, total / 10, payload);
+      const early = await settledRss(gateway);
+      failures += await send(gateway.ready, total - total / 10, payload);
+      const late = await settledRss(gateway);
+      console.log(`gateway RSS after ${total / 10} ${what}: ${mb(early)} MB; after ${total}: ${mb(late)} MB; ratio ${(late / early).toFixed(3)} (target ≤ 1.10); failures ${failures}`);
+    }
   } finally {
     await Promise.all([gateway.stop(), upstream.stop()]);
   }
