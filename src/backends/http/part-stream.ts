@@ -184,34 +184,20 @@ export class PartStream implements Dispatcher.DispatchHandler, AsyncIterableIter
   }
 
   onComplete(): void {
-    switch (this.phase) {
-      case 'sse':
-        try {
-          for (const event of this.parser!.end()) this.pushAll(this.reader!.read(event.data, event.event));
-          this.pushAll(this.reader!.finish());
-        } catch (error) {
-          this.fail(this.decodeError(error), false);
-          return;
-        }
-        this.end();
-        return;
-      case 'json':
-        try {
-          const chunks = this.chunks;
-          this.chunks = [];
-          this.pushAll(this.decoding.whole(Buffer.concat(chunks).toString('utf8')));
-        } catch (error) {
-          this.fail(this.decodeError(error), false);
-          return;
-        }
-        this.end();
-        return;
-      case 'status':
-        this.failWithStatus();
-        return;
-      default:
-        return;
+    if (this.phase === 'status') this.failWithStatus();
+    if (this.phase !== 'sse' && this.phase !== 'json') return;
+    try {
+      if (this.phase === 'json') this.pushAll(this.decoding.whole(this.takeBody()));
+      else {
+        // The last events go out before the reader's closing parts (or its error when cut short).
+        for (const event of this.parser!.end()) this.pushAll(this.reader!.read(event.data, event.event));
+        this.pushAll(this.reader!.finish());
+      }
+    } catch (error) {
+      this.fail(this.decodeError(error), false);
+      return;
     }
+    this.end();
   }
 
   onError(error: Error): void {
@@ -272,12 +258,17 @@ export class PartStream implements Dispatcher.DispatchHandler, AsyncIterableIter
     }
   }
 
-  private failWithStatus(): void {
+  /** The body collected so far as text (a whole JSON answer, an error page). */
+  private takeBody(): string {
     const chunks = this.chunks;
     this.chunks = [];
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  private failWithStatus(): void {
     let text = '';
     try {
-      text = Buffer.concat(chunks).toString('utf8');
+      text = this.takeBody();
     } catch {
       // An error page past what a string can hold is reported without its body.
     }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import { Pool } from 'undici';
 import { PartStream, type PartStreamOwner, type StreamDecoding, type StreamReader } from '../../../src/backends/http/part-stream.ts';
 import type { StreamPart } from '../../../src/backends/types.ts';
@@ -113,7 +113,22 @@ after(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
+/** Pools a test opens; each is destroyed after its test (whatever is still in flight). */
+const pools: Pool[] = [];
+function newPool(options?: Pool.Options): Pool {
+  const pool = new Pool(origin, options);
+  pools.push(pool);
+  return pool;
+}
+
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map((pool) => pool.destroy()));
+});
+
 const post = (path: string) => ({ method: 'POST' as const, path, headers: { 'content-type': 'application/json' }, body: '{}' });
+
+/** A stream of `path` with a signal nobody aborts and a 1 KiB error-page limit. */
+const streamOf = (owner: PartStreamOwner, pool: Pool, path: string) => new PartStream(owner, pool, post(path), new LightAbortController().signal, decoding, 1024);
 
 async function collect(stream: AsyncIterable<StreamPart>): Promise<string[]> {
   const out: string[] = [];
@@ -122,173 +137,137 @@ async function collect(stream: AsyncIterable<StreamPart>): Promise<string[]> {
 }
 
 test('parts arrive in order across chunk boundaries; the stream then stays done and is released', async () => {
-  const pool = new Pool(origin);
+  const pool = newPool();
   const owner = new TestOwner();
-  try {
-    const stream = new PartStream(owner, pool, post('/split'), new LightAbortController().signal, decoding, 1024);
-    assert.equal(owner.active, 0, 'nothing is sent before the first next()');
-    assert.deepEqual(await collect(stream), ['a', 'b', 'c', 'finish']);
-    assert.deepEqual(await stream.next(), { done: true, value: undefined });
-    assert.equal(owner.active, 0);
-    assert.deepEqual(owner.noted, []);
-    assert.equal(owner.answered, 1, 'the owner hears that the upstream answered');
-  } finally {
-    await pool.close();
-  }
+  const stream = streamOf(owner, pool, '/split');
+  assert.equal(owner.active, 0, 'nothing is sent before the first next()');
+  assert.deepEqual(await collect(stream), ['a', 'b', 'c', 'finish']);
+  assert.deepEqual(await stream.next(), { done: true, value: undefined });
+  assert.equal(owner.active, 0);
+  assert.deepEqual(owner.noted, []);
+  assert.equal(owner.answered, 1, 'the owner hears that the upstream answered');
 });
 
 test('a slow consumer pauses the upstream socket instead of buffering the whole answer, and everything still arrives', async () => {
-  const pool = new Pool(origin);
-  try {
-    const stream = new PartStream(new TestOwner(), pool, post('/many'), new LightAbortController().signal, decoding, 1024);
-    const first = await stream.next();
-    assert.deepEqual(first.value, { type: 'text-delta', text: '0' });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    // The pause is checked after each socket chunk (at most 64 KiB: a few thousand of these tiny events).
-    assert.ok(stream.buffered > 0 && stream.buffered < 10_000, `read ahead of the consumer: ${stream.buffered} of 20000 parts`);
-    let count = 1;
-    let last = '';
-    for (;;) {
-      const next = await stream.next();
-      if (next.done) break;
-      if (next.value.type === 'text-delta') {
-        assert.equal(next.value.text, String(count), 'in order after resuming');
-        count++;
-        last = next.value.text;
-      } else last = next.value.type;
-    }
-    assert.equal(count, 20_000);
-    assert.equal(last, 'finish');
-  } finally {
-    await pool.close();
+  const pool = newPool();
+  const stream = streamOf(new TestOwner(), pool, '/many');
+  const first = await stream.next();
+  assert.deepEqual(first.value, { type: 'text-delta', text: '0' });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  // The pause is checked after each socket chunk (at most 64 KiB: a few thousand of these tiny events).
+  assert.ok(stream.buffered > 0 && stream.buffered < 10_000, `read ahead of the consumer: ${stream.buffered} of 20000 parts`);
+  let count = 1;
+  let last = '';
+  for (;;) {
+    const next = await stream.next();
+    if (next.done) break;
+    if (next.value.type === 'text-delta') {
+      assert.equal(next.value.text, String(count), 'in order after resuming');
+      count++;
+      last = next.value.text;
+    } else last = next.value.type;
   }
+  assert.equal(count, 20_000);
+  assert.equal(last, 'finish');
 });
 
 test('a malformed chunk fails the stream after the parts before it, and drops the connection', async () => {
-  const pool = new Pool(origin);
+  const pool = newPool();
   const owner = new TestOwner();
   const before = requests.length;
-  try {
-    const stream = new PartStream(owner, pool, post('/malformed'), new LightAbortController().signal, decoding, 1024);
-    const seen: string[] = [];
-    await assert.rejects(
-      async () => {
-        for await (const part of stream) seen.push(part.type === 'text-delta' ? part.text : part.type);
-      },
-      (error: UnbundleError) => error.code === 'UNBUNDLE_E_UPSTREAM_MALFORMED' && /bad chunk/.test(error.message),
-    );
-    assert.deepEqual(seen, ['a', 'b']);
-    assert.equal(owner.active, 0);
-    assert.deepEqual(owner.noted, ['UNBUNDLE_E_UPSTREAM_MALFORMED']);
-    const req = requests[before]!;
-    await new Promise((resolve) => (req.socket.destroyed ? resolve(undefined) : req.socket.once('close', resolve)));
-  } finally {
-    await pool.close();
-  }
+  const stream = streamOf(owner, pool, '/malformed');
+  const seen: string[] = [];
+  await assert.rejects(
+    async () => {
+      for await (const part of stream) seen.push(part.type === 'text-delta' ? part.text : part.type);
+    },
+    (error: UnbundleError) => error.code === 'UNBUNDLE_E_UPSTREAM_MALFORMED' && /bad chunk/.test(error.message),
+  );
+  assert.deepEqual(seen, ['a', 'b']);
+  assert.equal(owner.active, 0);
+  assert.deepEqual(owner.noted, ['UNBUNDLE_E_UPSTREAM_MALFORMED']);
+  const req = requests[before]!;
+  await new Promise((resolve) => (req.socket.destroyed ? resolve(undefined) : req.socket.once('close', resolve)));
 });
 
 test('a connection lost mid-stream and a stream cut before its end are errors, never a short answer', async () => {
-  const pool = new Pool(origin);
+  const pool = newPool();
   const owner = new TestOwner();
-  try {
-    const stream = new PartStream(owner, pool, post('/cut'), new LightAbortController().signal, decoding, 1024);
-    assert.deepEqual((await stream.next()).value, { type: 'text-delta', text: 'a' });
-    await assert.rejects(stream.next(), (error: UnbundleError) => error.code === 'UNBUNDLE_E_UPSTREAM_CONNECT' && /body/.test(error.message));
-    assert.deepEqual(await stream.next(), { done: true, value: undefined });
-    assert.equal(owner.active, 0);
-  } finally {
-    await pool.close();
-  }
+  const stream = streamOf(owner, pool, '/cut');
+  assert.deepEqual((await stream.next()).value, { type: 'text-delta', text: 'a' });
+  await assert.rejects(stream.next(), (error: UnbundleError) => error.code === 'UNBUNDLE_E_UPSTREAM_CONNECT' && /body/.test(error.message));
+  assert.deepEqual(await stream.next(), { done: true, value: undefined });
+  assert.equal(owner.active, 0);
 });
 
 test('return() mid-stream drops the upstream request and its connection at once', async () => {
-  const pool = new Pool(origin);
+  const pool = newPool();
   const owner = new TestOwner();
   const before = requests.length;
-  try {
-    const stream = new PartStream(owner, pool, post('/hang'), new LightAbortController().signal, decoding, 1024);
-    assert.deepEqual((await stream.next()).value, { type: 'text-delta', text: 'a' });
-    assert.equal(owner.active, 1);
-    assert.deepEqual(await stream.return(), { done: true, value: undefined });
-    assert.equal(owner.active, 0);
-    const req = requests[before]!;
-    await new Promise((resolve) => (req.socket.destroyed ? resolve(undefined) : req.socket.once('close', resolve)));
-    assert.deepEqual(await stream.next(), { done: true, value: undefined });
-    assert.deepEqual(owner.noted, [], 'the consumer stopping is not an upstream error');
-  } finally {
-    await pool.close();
-  }
+  const stream = streamOf(owner, pool, '/hang');
+  assert.deepEqual((await stream.next()).value, { type: 'text-delta', text: 'a' });
+  assert.equal(owner.active, 1);
+  assert.deepEqual(await stream.return(), { done: true, value: undefined });
+  assert.equal(owner.active, 0);
+  const req = requests[before]!;
+  await new Promise((resolve) => (req.socket.destroyed ? resolve(undefined) : req.socket.once('close', resolve)));
+  assert.deepEqual(await stream.next(), { done: true, value: undefined });
+  assert.deepEqual(owner.noted, [], 'the consumer stopping is not an upstream error');
 });
 
 test('an abort rejects a waiting next() at once, also while the request still waits for a pooled connection', async () => {
-  const pool = new Pool(origin, { connections: 1 });
+  const pool = newPool({ connections: 1 });
   const owner = new TestOwner();
-  try {
-    const holder = new PartStream(owner, pool, post('/silent'), new LightAbortController().signal, decoding, 1024);
-    const held = holder.next();
-    const controller = new LightAbortController();
-    const queued = new PartStream(owner, pool, post('/split'), controller.signal, decoding, 1024);
-    const waiting = queued.next();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(owner.active, 2);
-    const started = Date.now();
-    controller.abort(new Error('client gone'));
-    await assert.rejects(waiting, (error: UnbundleError) => error.code === 'UNBUNDLE_E_CANCELLED');
-    assert.ok(Date.now() - started < 100);
-    assert.equal(owner.active, 1);
-    await holder.return();
-    await held.catch(() => undefined);
-    assert.equal(owner.active, 0);
-    assert.deepEqual(owner.noted, []);
-  } finally {
-    await pool.destroy();
-  }
+  const holder = streamOf(owner, pool, '/silent');
+  const held = holder.next();
+  const controller = new LightAbortController();
+  const queued = new PartStream(owner, pool, post('/split'), controller.signal, decoding, 1024);
+  const waiting = queued.next();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(owner.active, 2);
+  const started = Date.now();
+  controller.abort(new Error('client gone'));
+  await assert.rejects(waiting, (error: UnbundleError) => error.code === 'UNBUNDLE_E_CANCELLED');
+  assert.ok(Date.now() - started < 100);
+  assert.equal(owner.active, 1);
+  await holder.return();
+  await held.catch(() => undefined);
+  assert.equal(owner.active, 0);
+  assert.deepEqual(owner.noted, []);
 });
 
 test('a non-2xx answer rejects the first next() with the status error, its body read up to the limit', async () => {
-  const pool = new Pool(origin);
+  const pool = newPool();
   const owner = new TestOwner();
-  try {
-    const stream = new PartStream(owner, pool, post('/status'), new LightAbortController().signal, decoding, 64 * 1024);
-    await assert.rejects(stream.next(), (error: UnbundleError) => {
-      const chars = Number(/body (\d+) chars/.exec(error.message)?.[1]);
-      return /^status 429/.test(error.message) && chars >= 64 * 1024 && chars < 200_000;
-    });
-    assert.equal(owner.active, 0);
-    assert.deepEqual(owner.noted, ['UNBUNDLE_E_UPSTREAM_SERVER']);
-  } finally {
-    await pool.destroy();
-  }
+  const stream = new PartStream(owner, pool, post('/status'), new LightAbortController().signal, decoding, 64 * 1024);
+  await assert.rejects(stream.next(), (error: UnbundleError) => {
+    const chars = Number(/body (\d+) chars/.exec(error.message)?.[1]);
+    return /^status 429/.test(error.message) && chars >= 64 * 1024 && chars < 200_000;
+  });
+  assert.equal(owner.active, 0);
+  assert.deepEqual(owner.noted, ['UNBUNDLE_E_UPSTREAM_SERVER']);
 });
 
 test('a JSON answer to a stream request is replayed whole through the decoding', async () => {
-  const pool = new Pool(origin);
-  try {
-    const stream = new PartStream(new TestOwner(), pool, post('/whole'), new LightAbortController().signal, decoding, 1024);
-    assert.deepEqual(await collect(stream), ['in one piece', 'finish']);
-  } finally {
-    await pool.close();
-  }
+  const pool = newPool();
+  const stream = streamOf(new TestOwner(), pool, '/whole');
+  assert.deepEqual(await collect(stream), ['in one piece', 'finish']);
 });
 
 test('return() before the first next() sends nothing; an aborted signal fails without sending', async () => {
-  const pool = new Pool(origin);
+  const pool = newPool();
   const owner = new TestOwner();
   const before = requests.length;
-  try {
-    const unused = new PartStream(owner, pool, post('/split'), new LightAbortController().signal, decoding, 1024);
-    await unused.return();
-    assert.deepEqual(await unused.next(), { done: true, value: undefined });
-    const controller = new LightAbortController();
-    controller.abort(new Error('gone already'));
-    const aborted = new PartStream(owner, pool, post('/split'), controller.signal, decoding, 1024);
-    await assert.rejects(aborted.next(), (error: UnbundleError) => error.code === 'UNBUNDLE_E_CANCELLED');
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    assert.equal(requests.length, before);
-    assert.equal(owner.active, 0);
-  } finally {
-    await pool.close();
-  }
+  const unused = streamOf(owner, pool, '/split');
+  await unused.return();
+  assert.deepEqual(await unused.next(), { done: true, value: undefined });
+  const controller = new LightAbortController();
+  controller.abort(new Error('gone already'));
+  const aborted = new PartStream(owner, pool, post('/split'), controller.signal, decoding, 1024);
+  await assert.rejects(aborted.next(), (error: UnbundleError) => error.code === 'UNBUNDLE_E_CANCELLED');
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  assert.equal(requests.length, before);
+  assert.equal(owner.active, 0);
 });
 
 test('a dispatcher that answers inside dispatch() itself still settles the first next()', { timeout: 5_000 }, async () => {
@@ -309,15 +288,11 @@ test('a dispatcher that answers inside dispatch() itself still settles the first
 });
 
 test('a signal aborted before the stream starts is a cancellation whatever its reason, and not the model\'s error', async () => {
-  const pool = new Pool(origin);
+  const pool = newPool();
   const owner = new TestOwner();
-  try {
-    const controller = new LightAbortController();
-    controller.abort(new UnbundleError('UNBUNDLE_E_UPSTREAM_TIMEOUT', 'The request did not finish within 5 ms.'));
-    const stream = new PartStream(owner, pool, post('/split'), controller.signal, decoding, 1024);
-    await assert.rejects(stream.next(), (error: UnbundleError) => error.code === 'UNBUNDLE_E_CANCELLED');
-    assert.deepEqual(owner.noted, []);
-  } finally {
-    await pool.close();
-  }
+  const controller = new LightAbortController();
+  controller.abort(new UnbundleError('UNBUNDLE_E_UPSTREAM_TIMEOUT', 'The request did not finish within 5 ms.'));
+  const stream = new PartStream(owner, pool, post('/split'), controller.signal, decoding, 1024);
+  await assert.rejects(stream.next(), (error: UnbundleError) => error.code === 'UNBUNDLE_E_CANCELLED');
+  assert.deepEqual(owner.noted, []);
 });
