@@ -22,6 +22,7 @@ import type { DashboardOptions } from './admin/dashboard-options.ts';
 import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.ts';
 import type { Counter } from './metrics.ts';
 import { LatencyTracker } from './latency-tracker.ts';
+import { SlotSet } from '../util/slot-set.ts';
 import { metricsEndpoint, routeRequest } from './route-request.ts';
 import { createRequestContext, type RequestContext } from './request-context.ts';
 import { answerClientError, isLoopback, maxHeaderBytes, tooManyHeaders } from './hardening.ts';
@@ -67,7 +68,8 @@ export class Gateway {
   readonly latency: LatencyTracker | undefined;
   /** Traffic capture for fine-tuning data; undefined unless `capture.enabled` (docs/tune.md). */
   readonly capture: TrafficCapture | undefined;
-  private readonly inFlight = new Set<RequestContext>();
+  /** Not a Set: one entry per request in a long-lived Set cost every request a promotion (slot-set.ts). */
+  private readonly inFlight = new SlotSet<RequestContext>();
   private draining = false;
   private readonly attemptFailures: Counter;
   private readonly series = new Map<string, RequestSeries>();
@@ -179,7 +181,7 @@ export class Gateway {
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
     const ctx = createRequestContext(req, res, path);
     if (this.ledger !== undefined && req.method === 'POST' && path.startsWith('/v1/')) ctx.ledger = this.ledger.open(ctx);
-    this.inFlight.add(ctx);
+    const slot = this.inFlight.add(ctx);
     try {
       if (req.rawHeaders.length > tooManyHeaders) throw new UnbundleError('UNBUNDLE_E_HEADERS_TOO_LARGE', `The request has ${req.rawHeaders.length / 2} headers; this server accepts at most ${tooManyHeaders / 2}.`);
       if (this.draining) {
@@ -196,7 +198,7 @@ export class Gateway {
       }
       sendError(ctx, error);
     } finally {
-      this.inFlight.delete(ctx);
+      this.inFlight.delete(slot, ctx);
       const log = ctx.attemptLog;
       if (log !== undefined) {
         ctx.attempts ??= attemptCount(log);
