@@ -68,7 +68,7 @@ export class Gateway {
   readonly latency: LatencyTracker | undefined;
   /** Traffic capture for fine-tuning data; undefined unless `capture.enabled` (docs/tune.md). */
   readonly capture: TrafficCapture | undefined;
-  /** Not a Set: one entry per request in a long-lived Set cost every request a promotion (slot-set.ts). */
+  /** Not a Set: an entry per request in a long-lived Set got most requests promoted (slot-set.ts). */
   private readonly inFlight = new SlotSet<RequestContext>();
   private draining = false;
   private readonly attemptFailures: Counter;

@@ -29,11 +29,14 @@ test('SlotSet: add returns a slot, delete frees it for reuse, size and iteration
 });
 
 /**
- * The reason SlotSet exists: entries that pass through a long-lived Set are promoted to the old
- * generation by the young-generation collector (see slot-set.ts); through a SlotSet they die young.
- * Measured in a child with --expose-gc: the old space's growth over 10,000 short-lived entries,
- * 21 in the structure at a time, with a minor collection every 500. The Set run is the control
- * that shows the measurement sees the retention.
+ * The reason SlotSet exists: entries that pass through a long-lived Set are kept alive by the
+ * Set's replaced tables until a full collection, so the young-generation collector promotes them
+ * (see slot-set.ts); through a SlotSet they die young. Measured in a child with --expose-gc: the old
+ * space's growth over 10,000 short-lived entries (~560 bytes each, ~5.6 MB in all), 21 in the
+ * structure at a time, with a minor collection every 500. The Set run is the control that shows
+ * the measurement sees the retention (here ~3.3 MB: the entries still in the Set when a table was
+ * replaced, and the tables); the SlotSet's growth is tens of KB, with an occasional ~0.3 MB from
+ * the module loader, so it is compared with the control rather than with a fixed figure.
  */
 const script = `
 import v8 from 'node:v8';
@@ -53,7 +56,7 @@ const before = oldSpace();
 for (let round = 0; round < 20; round++) {
   const live = [];
   for (let i = 0; i < 500; i++) {
-    const o = { i, payload: new Array(16).fill(i) };
+    const o = { i, payload: new Array(64).fill(i) };
     live.push([o, add(o)]);
     if (live.length > 20) { const [x, slot] = live.shift(); remove(x, slot); }
   }
@@ -74,7 +77,6 @@ function oldSpaceGrowthKb(kind: 'Set' | 'SlotSet'): number {
 test('SlotSet: short-lived entries die young, where a long-lived Set gets them promoted', () => {
   const withSet = oldSpaceGrowthKb('Set');
   const withSlots = oldSpaceGrowthKb('SlotSet');
-  // 10,000 entries of ~170 bytes: ~1.6 MB when all are promoted.
-  assert.ok(withSet > 800, `control: a Set should get its entries promoted (old space grew ${withSet} KB)`);
-  assert.ok(withSlots < 200, `SlotSet entries should die young: old space grew ${withSlots} KB (a Set: ${withSet} KB)`);
+  assert.ok(withSet > 1_500, `control: a long-lived Set should get its entries promoted, but old space grew only ${withSet} KB; if V8 no longer does this, SlotSet may no longer be needed`);
+  assert.ok(withSlots * 8 < withSet, `SlotSet entries should die young: old space grew ${withSlots} KB (a Set: ${withSet} KB)`);
 });
