@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { uuidV7 } from '../util/uuid-v7.ts';
 import type { AuditFilter, AuditRecord, AuditSink } from '../policy/audit-sink.ts';
 import { auditRowSchema, type AuditRow } from './audit-row.ts';
 import { readJournalFile } from './ledger-journal.ts';
@@ -45,7 +45,7 @@ export class LedgerAuditSink implements AuditSink {
 
   append(record: AuditRecord): void {
     // Records of one event-loop turn share one journal write; the promise never rejects.
-    void this.writer.recordDurable({ id: randomUUID(), ...record });
+    void this.writer.recordDurable({ id: uuidV7(), ...record });
   }
 
   /** Commits what is pending (briefly; a down store does not hold the query), then reads the store. */

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { uuidV7 } from '../util/uuid-v7.ts';
 import type { EmbedRequest, GenerateRequest } from '../backends/types.ts';
 import type { Plan } from '../router/plan.ts';
 import type { MetricsRegistry } from '../server/metrics.ts';
@@ -203,7 +203,7 @@ export class LedgerEntry {
     const given = ctx.req.headers['x-request-id'];
     const clientSentId = given === ctx.id;
     const row: LedgerRow = {
-      id: clientSentId ? randomUUID() : ctx.id,
+      id: clientSentId ? uuidV7() : ctx.id,
       time: Math.round(performance.timeOrigin + ctx.start),
       endpoint: endpointNames[ctx.endpoint] ?? ctx.endpoint.slice(0, 512),
       attempts: ctx.attempts ?? ctx.attemptedModels?.length ?? (this.dispatched ? 1 : 0),

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { uuidV7 } from '../util/uuid-v7.ts';
 import type { RateReservation } from '../access/rate-limiter.ts';
 import type { Usage } from '../backends/types.ts';
 import type { UnbundleError } from '../errors.ts';
@@ -52,10 +52,10 @@ export interface RequestContext {
 
 const clientIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Honours a sane client-supplied x-request-id (for tracing across services), else makes one. */
+/** Honours a sane client-supplied x-request-id (for tracing across services), else makes one (a time-ordered UUID v7). */
 export function requestIdFor(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
-  return typeof given === 'string' && clientIdPattern.test(given) ? given : randomUUID();
+  return typeof given === 'string' && clientIdPattern.test(given) ? given : uuidV7();
 }
 
 /**

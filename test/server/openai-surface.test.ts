@@ -31,7 +31,8 @@ describe('OpenAI-compatible HTTP surface (official openai client, scripted backe
     assert.equal(data.choices[0]!.finish_reason, 'stop');
     assert.deepEqual(data.usage, { prompt_tokens: 7, completion_tokens: 5, total_tokens: 12 });
     assert.equal(response.headers.get('x-unbundle-model'), 'alpha');
-    assert.match(response.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+    // Made by the server: a time-ordered UUID (version 7).
+    assert.match(response.headers.get('x-request-id') ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     const call = alpha.calls.at(-1)!.request as GenerateRequest;
     assert.equal(call.kind, 'chat');
     assert.deepEqual(call.kind === 'chat' && call.messages.map((m) => m.role), ['system', 'user']);
