@@ -20,6 +20,7 @@ import { Pool } from 'undici';
 import { CostBook } from '../src/ledger/cost-book.ts';
 import { ledgerSchema } from '../src/ledger/cost-schema.ts';
 import type { LedgerRow } from '../src/ledger/ledger-row.ts';
+import { uuidV7 } from '../src/util/uuid-v7.ts';
 import { LedgerWriter } from '../src/ledger/ledger-writer.ts';
 import { columnNames } from '../src/ledger/ledger-sql.ts';
 import { SqliteLedgerStore } from '../src/ledger/sqlite-store.ts';
@@ -75,7 +76,8 @@ async function proxyChild(upstreamOrigin: string, dataDir: string): Promise<void
       const cost = book.costOf('bench', { inputTokens: usage?.prompt_tokens, outputTokens: usage?.completion_tokens });
       // Journaled before the response ends, coalesced with the other requests of this turn.
       const journaled = writer.recordDurable({
-        id: randomUUID(),
+        // The server's row ids: time-ordered, so SQLite's id index grows at its end.
+        id: uuidV7(),
         time: Date.now(),
         endpoint: 'chat',
         tenant: 'bench',
