@@ -8,10 +8,11 @@ const hex = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'
 
 /**
  * A version 7 UUID (RFC 9562): 48 bits of Unix milliseconds, then 74 random bits. Ids made later
- * sort later, so the ledger's primary-key index (ledger_rows.id, audit_records.id) grows at its end
- * instead of at a random page per row: side by side, the SQLite insert thread used ~8 µs per
- * request instead of ~20 with random (version 4) ids, whose inserts dirtied a page each.
- * Ids made within one millisecond are in random order among themselves.
+ * sort later, so the ledger's primary-key index (ledger_rows.id, audit_records.id) grows near its
+ * end instead of at a random page per row: side by side, the SQLite insert thread used ~8 µs per
+ * request instead of ~20 with random (version 4) ids.
+ * Ids made within one millisecond are in random order among themselves, and the time is the wall
+ * clock's: an id made after the clock stepped back sorts earlier (which costs index locality only).
  */
 export function uuidV7(now = Date.now()): string {
   if (used + 10 > pool.length) {

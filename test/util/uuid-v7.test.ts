@@ -19,6 +19,8 @@ test('uuidV7: ids sort by time and do not repeat (across refills of the random p
   for (let i = 0; i < 2_000; i++) ids.push(uuidV7(1_796_000_000_000 + Math.floor(i / 7)));
   for (const id of ids) assert.match(id, shape);
   assert.equal(new Set(ids).size, ids.length);
+  // The random parts alone do not repeat either: no random bytes are reused after a pool refill.
+  assert.equal(new Set(ids.map((id) => id.slice(14))).size, ids.length);
   const byTime = (id: string) => id.slice(0, 13);
   for (let i = 1; i < ids.length; i++) assert.ok(byTime(ids[i - 1]!) <= byTime(ids[i]!), `${ids[i - 1]} then ${ids[i]}`);
   // The random part differs within one millisecond.
