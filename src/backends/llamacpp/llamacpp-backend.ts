@@ -12,6 +12,7 @@ import { requestedMaxTokens, samplingFor } from './sampling-options.ts';
 import { RequestSignals, abortable } from './request-signals.ts';
 import { SlotPool, cancelled } from './slot-pool.ts';
 import { planToolUse, readToolAnswer } from './tool-calling.ts';
+import { SlotSet } from '../../util/slot-set.ts';
 
 /** What one request feeds llama.cpp, decided before it takes a slot's time. */
 type PreparedInput =
@@ -36,7 +37,8 @@ export class LlamacppBackend implements Backend {
   private loaded: LoadedModel | undefined;
   private closed = false;
   private readonly requests = new RequestSignals();
-  private readonly inflight = new Set<Promise<unknown>>();
+  /** Not a Set: an entry per request in a long-lived Set gets requests promoted (slot-set.ts). */
+  private readonly inflight = new SlotSet<Promise<unknown>>();
   private readonly pool: SlotPool<number>;
   /** Smoothed request duration, for an honest Retry-After when the queue is full. */
   private averageMs = 1000;
@@ -105,8 +107,8 @@ export class LlamacppBackend implements Backend {
   }
 
   private track<T>(promise: Promise<T>): Promise<T> {
-    this.inflight.add(promise);
-    const forget = () => this.inflight.delete(promise);
+    const slot = this.inflight.add(promise);
+    const forget = () => this.inflight.delete(slot, promise);
     promise.then(forget, forget);
     return promise;
   }

@@ -1,3 +1,5 @@
+import { SlotSet } from '../../util/slot-set.ts';
+
 export interface RequestSignal {
   /** Aborts when the caller's signal does, or when the owner aborts every request. */
   signal: AbortSignal;
@@ -12,7 +14,8 @@ export interface RequestSignal {
  * gateway that serves millions of requests.
  */
 export class RequestSignals {
-  private readonly live = new Set<AbortController>();
+  /** Not a Set: an entry per request in a long-lived Set gets requests promoted (slot-set.ts). */
+  private readonly live = new SlotSet<AbortController>();
   private closedWith: { reason: unknown } | undefined;
 
   open(caller: AbortSignal): RequestSignal {
@@ -21,12 +24,12 @@ export class RequestSignals {
     if (this.closedWith) controller.abort(this.closedWith.reason);
     else if (caller.aborted) follow();
     else caller.addEventListener('abort', follow, { once: true });
-    this.live.add(controller);
+    const slot = this.live.add(controller);
     return {
       signal: controller.signal,
       release: () => {
         caller.removeEventListener('abort', follow);
-        this.live.delete(controller);
+        this.live.delete(slot, controller);
       },
     };
   }
