@@ -30,6 +30,15 @@ describe('portfolio config validation: the exact messages users get', () => {
     ['bad URL', { models: [{ id: 'a', backend: 'openai-compatible', baseURL: 'notaurl' }] }, ['models[0].baseURL: must be a full URL such as http://127.0.0.1:8000/v1 (or set provider: openai, mistral, ollama, …) (got the text "notaurl")']],
     ['secret in the file', { models: [{ id: 'a', backend: 'openai-compatible', baseURL: 'http://x/v1', apiKey: 'sk-123' }] }, ['models[0].apiKey: secrets never go in the config file — put the key in an environment variable and name it with apiKeyEnv (e.g. apiKeyEnv: OPENAI_API_KEY)']],
     ['secret in apiKeyEnv is not echoed', { models: [{ id: 'a', backend: 'openai-compatible', baseURL: 'http://x/v1', apiKeyEnv: 'sk-123' }] }, ['models[0].apiKeyEnv: must be the NAME of an environment variable (secrets never go in the config file itself)']],
+    [
+      'upstream headers that would break the request',
+      { models: [{ id: 'a', backend: 'openai-compatible', baseURL: 'http://x/v1', headers: { 'x ok': '1', Host: 'elsewhere', 'x-two-lines': 'a\r\nx-injected: 1' } }] },
+      [
+        'models[0].headers.x ok: "x ok" is not a valid HTTP header name — use letters, digits and - (no spaces or colons)',
+        'models[0].headers.Host: unbundle sets host itself — remove it from headers',
+        'models[0].headers.x-two-lines: a header value must be one line (no line breaks or NUL)',
+      ],
+    ],
     ['models not a list', { models: 'x' }, ['models: expected an array, got the text "x"']],
     ['missing model file', { models: [{ id: 'a', backend: 'llamacpp', path: '/nope.gguf' }] }, ["models[0].path: file not found: /nope.gguf — check the path (relative paths are resolved from the config file's folder)"]],
     ['duplicate ids', { models: [{ id: 'a', backend: 'llamacpp', path: stories }, { id: 'a', backend: 'llamacpp', path: stories }] }, ['models[1].id: duplicate model id "a" (also models[0].id): give each model its own id']],

@@ -1,4 +1,4 @@
-import type { Dispatcher } from 'undici';
+import type { Http1Request, RequestDispatcher, RequestHandler } from './http1-pool.ts';
 
 /** A whole HTTP answer as text; headers are parsed only when asked for (error pages). */
 export interface TextResponse {
@@ -14,13 +14,12 @@ export class DispatchFailure {
 
 /**
  * One request whose whole answer is wanted as text (a non-streaming completion, embeddings),
- * through undici's handler interface rather than `request()`: no Readable, AsyncResource or async
- * iterator per response, which measured ~10 µs of CPU per proxied request on the bench path.
- * Rejects with a DispatchFailure. Bodies of non-2xx answers are read up to `errorLimit` bytes, then
- * the connection is dropped (enough to quote an error page). Aborting `signal` rejects at once, also
- * while the request still waits for a pooled connection (undici itself notices only once it has one).
+ * through the pool's handler callbacks (http1-pool.ts): no Readable, AsyncResource or async
+ * iterator per response. Rejects with a DispatchFailure. Bodies of non-2xx answers are read up to
+ * `errorLimit` bytes, then the connection is dropped (enough to quote an error page). Aborting
+ * `signal` rejects at once, also while the request still waits for a pooled connection.
  */
-export function dispatchText(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal: AbortSignal, errorLimit: number): Promise<TextResponse> {
+export function dispatchText(dispatcher: RequestDispatcher, options: Http1Request, signal: AbortSignal, errorLimit: number): Promise<TextResponse> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
       reject(new DispatchFailure(signal.reason, 'headers'));
@@ -37,15 +36,15 @@ export function dispatchText(dispatcher: Dispatcher, options: Dispatcher.Dispatc
 }
 
 /**
- * The request's state and undici's callbacks in one object (one allocation per request instead of
+ * The request's state and the pool's callbacks in one object (one allocation per request instead of
  * a closure per callback): the handler methods are on the prototype, only onAbort is bound.
  */
-class TextHandler implements Dispatcher.DispatchHandler {
+class TextHandler implements RequestHandler {
   private abortRequest: ((reason?: Error) => void) | undefined;
   private reason: unknown;
   private settled = false;
   private statusCode = 0;
-  private rawHeaders: Buffer[] = [];
+  private rawHeaders: string[] = [];
   private chunks: Buffer[] | undefined;
   private size = 0;
   private limit = Infinity;
@@ -67,10 +66,10 @@ class TextHandler implements Dispatcher.DispatchHandler {
     else this.abortRequest = abort;
   }
 
-  onHeaders(status: number, headers: Buffer[] | string[] | null): boolean {
+  onHeaders(status: number, headers: string[]): boolean {
     if (status < 200) return true;
     this.statusCode = status;
-    this.rawHeaders = (headers ?? []) as Buffer[];
+    this.rawHeaders = headers;
     this.chunks = [];
     if (status >= 300) this.limit = this.errorLimit;
     return true;
@@ -124,12 +123,12 @@ class TextHandler implements Dispatcher.DispatchHandler {
   }
 }
 
-/** undici's raw header list as an object (lower-case names; repeated headers as arrays). */
-export function parseRawHeaders(raw: readonly Buffer[]): Record<string, string | string[]> {
+/** A raw header list ([name, value, …]) as an object (lower-case names; repeated headers as arrays). */
+export function parseRawHeaders(raw: readonly string[]): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!.toString('latin1').toLowerCase();
-    const value = raw[i + 1]!.toString('latin1');
+    const name = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
     const seen = headers[name];
     if (seen === undefined) headers[name] = value;
     else if (Array.isArray(seen)) seen.push(value);

@@ -1,4 +1,4 @@
-import type { Dispatcher } from 'undici';
+import type { Http1Request, RequestDispatcher, RequestHandler } from './http1-pool.ts';
 import { UnbundleError } from '../../errors.ts';
 import { SseParser } from '../sse.ts';
 import { cancelled } from './cancelled-error.ts';
@@ -23,7 +23,7 @@ export interface PartStreamOwner {
   /** A transport failure, or the signal's reason once it aborted, as the error the executor acts on. */
   transportError(error: unknown, phase: 'headers' | 'body', signal: AbortSignal): UnbundleError;
   /** A non-2xx answer (its body read up to the error limit) as the error the executor acts on. */
-  statusError(status: number, rawHeaders: readonly Buffer[], text: string): UnbundleError;
+  statusError(status: number, rawHeaders: readonly string[], text: string): UnbundleError;
   /** The upstream answered (any status). */
   reachable(): void;
   noteError(error: UnbundleError): void;
@@ -36,8 +36,8 @@ const done: IteratorResult<StreamPart> = Object.freeze({ done: true, value: unde
 type Phase = 'idle' | 'headers' | 'sse' | 'json' | 'status' | 'ended' | 'failed' | 'closed';
 
 /**
- * One streamed upstream answer, read through undici's handler interface and handed out as parts:
- * the object is both undici's handler and the consumer's async iterator. Against `request()` plus
+ * One streamed upstream answer, read through the pool's handler callbacks (http1-pool.ts) and handed
+ * out as parts: the object is both the request's handler and the consumer's async iterator. Against `request()` plus
  * `for await` over its body inside an async generator, this skips the Readable, its async iterator,
  * an AsyncResource and a generator step (with its promises) per part, which is most of what a
  * streamed request cost beyond a whole one.
@@ -49,7 +49,7 @@ type Phase = 'idle' | 'headers' | 'sse' | 'json' | 'status' | 'ended' | 'failed'
  * connection, at once; an abort also rejects a pending `next()` at once, even while the request still
  * waits for a pooled connection.
  */
-export class PartStream implements Dispatcher.DispatchHandler, AsyncIterableIterator<StreamPart> {
+export class PartStream implements RequestHandler, AsyncIterableIterator<StreamPart> {
   private phase: Phase = 'idle';
   private abortRequest: ((reason?: Error) => void) | undefined;
   private resumeUpstream: (() => void) | undefined;
@@ -59,7 +59,7 @@ export class PartStream implements Dispatcher.DispatchHandler, AsyncIterableIter
   private error: UnbundleError | undefined;
   private waiting: { resolve: (result: IteratorResult<StreamPart>) => void; reject: (error: unknown) => void } | undefined;
   private statusCode = 0;
-  private rawHeaders: Buffer[] = [];
+  private rawHeaders: string[] = [];
   private chunks: Buffer[] = [];
   private size = 0;
   private parser: SseParser | undefined;
@@ -72,8 +72,8 @@ export class PartStream implements Dispatcher.DispatchHandler, AsyncIterableIter
 
   constructor(
     private readonly owner: PartStreamOwner,
-    private readonly dispatcher: Dispatcher,
-    private readonly options: Dispatcher.DispatchOptions,
+    private readonly dispatcher: RequestDispatcher,
+    private readonly options: Http1Request,
     private readonly signal: AbortSignal,
     private readonly decoding: StreamDecoding,
     private readonly errorLimit: number,
@@ -103,7 +103,7 @@ export class PartStream implements Dispatcher.DispatchHandler, AsyncIterableIter
     if (this.waiting !== undefined) return Promise.reject(new Error('PartStream.next() called while a previous next() is pending'));
     if (this.phase === 'idle') {
       this.start();
-      // A dispatcher may answer (or fail) inside dispatch() itself (undici's MockAgent does).
+      // A dispatcher may answer (or fail) inside dispatch() itself (a closed pool does).
       if (this.head < this.queue.length || this.error !== undefined || (this.phase as Phase) !== 'headers') return this.next();
     }
     return new Promise((resolve, reject) => {
@@ -129,19 +129,19 @@ export class PartStream implements Dispatcher.DispatchHandler, AsyncIterableIter
     return Promise.resolve(done);
   }
 
-  // --- undici's handler interface
+  // --- the pool's handler callbacks
 
   onConnect(abort: (reason?: Error) => void): void {
     if (this.phase === 'failed' || this.phase === 'closed') abort(new Error('the stream was closed before it connected'));
     else this.abortRequest = abort;
   }
 
-  onHeaders(status: number, headers: Buffer[] | string[] | null, resume: () => void): boolean {
+  onHeaders(status: number, headers: string[], resume: () => void): boolean {
     if (status < 200) return true;
     if (this.phase !== 'headers') return true;
     this.owner.reachable();
     this.statusCode = status;
-    this.rawHeaders = (headers ?? []) as Buffer[];
+    this.rawHeaders = headers;
     this.resumeUpstream = resume;
     if (status >= 300) this.phase = 'status';
     else if (isJson(this.rawHeaders)) this.phase = 'json';
@@ -307,10 +307,10 @@ export class PartStream implements Dispatcher.DispatchHandler, AsyncIterableIter
 }
 
 /** Whether the raw headers say application/json (a server that answered a stream request whole). */
-function isJson(raw: readonly Buffer[]): boolean {
+function isJson(raw: readonly string[]): boolean {
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!;
-    if (name.length === 12 && name.toString('latin1').toLowerCase() === 'content-type') return raw[i + 1]!.toString('latin1').toLowerCase().includes('application/json');
+    if (name.length === 12 && name.toLowerCase() === 'content-type') return raw[i + 1]!.toLowerCase().includes('application/json');
   }
   return false;
 }

@@ -1,10 +1,10 @@
-import { Pool } from 'undici';
 import { UnbundleError } from '../../errors.ts';
 import { errorFromTransport, isConnectFailure } from '../openai-compatible/upstream-errors.ts';
 import type { TransportPhase } from '../openai-compatible/upstream-errors.ts';
 import type { BackendState } from '../backend.ts';
 import { DispatchFailure, dispatchText, parseRawHeaders, type TextResponse } from './dispatch-text.ts';
 import { cancelled } from './cancelled-error.ts';
+import { Http1Pool } from './http1-pool.ts';
 import { PartStream, type PartStreamOwner, type StreamDecoding } from './part-stream.ts';
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
@@ -27,14 +27,14 @@ export interface UpstreamClientOptions {
 const errorBodyLimit = 64 * 1024;
 
 /**
- * The HTTP side of every HTTP backend (OpenAI-compatible, Anthropic, Gemini): one keep-alive undici
- * Pool per model, JSON POSTs whose answers are read as text or, streamed, as parts (part-stream.ts),
+ * The HTTP side of every HTTP backend (OpenAI-compatible, Anthropic, Gemini): one keep-alive
+ * Http1Pool per model, JSON POSTs whose answers are read as text or, streamed, as parts (part-stream.ts),
  * and transport failures mapped to the same error codes for every provider, so the executor treats
  * them alike.
  */
 export class UpstreamClient implements PartStreamOwner {
   active = 0;
-  private readonly pool: Pool;
+  private readonly pool: Http1Pool;
   private readonly basePath: string;
   private readonly query: string;
   private readonly timeouts: { connectTimeoutMs: number; firstByteTimeoutMs: number; idleTimeoutMs: number };
@@ -50,12 +50,11 @@ export class UpstreamClient implements PartStreamOwner {
     this.basePath = url.pathname.replace(/\/+$/, '');
     this.query = url.search;
     this.timeouts = { connectTimeoutMs: options.connectTimeoutMs, firstByteTimeoutMs: options.firstByteTimeoutMs, idleTimeoutMs: options.idleTimeoutMs };
-    this.pool = new Pool(url.origin, {
+    this.pool = new Http1Pool(url, {
       connections: options.connections,
-      pipelining: 1,
-      connect: { timeout: options.connectTimeoutMs },
-      headersTimeout: options.firstByteTimeoutMs,
-      bodyTimeout: options.idleTimeoutMs,
+      connectTimeoutMs: options.connectTimeoutMs,
+      firstByteTimeoutMs: options.firstByteTimeoutMs,
+      idleTimeoutMs: options.idleTimeoutMs,
     });
   }
 
@@ -92,7 +91,7 @@ export class UpstreamClient implements PartStreamOwner {
   }
 
   /** A non-2xx answer as the provider's error (remembered for state()). */
-  statusError(status: number, rawHeaders: readonly Buffer[], text: string): UnbundleError {
+  statusError(status: number, rawHeaders: readonly string[], text: string): UnbundleError {
     const error = this.options.mapStatus(status, parseRawHeaders(rawHeaders), text);
     this.lastError = error.message;
     return error;

@@ -15,9 +15,9 @@ import { errorFromStatus } from './upstream-errors.ts';
  * Any server speaking OpenAI's HTTP API: vLLM, llama.cpp server, Ollama, TGI, LM Studio, OpenAI.
  *
  * This is the gateway's hot path. The HTTP side is the shared UpstreamClient (one keep-alive
- * undici Pool, undici's own timeouts for connect, first byte and idle gaps; answers read through
- * undici's handler interface, whole or as parts — never fetch or web streams, measured several
- * times slower on a small box); this class is the OpenAI wire format on top of it.
+ * Http1Pool with its timeouts for connect, first byte and idle gaps; answers read through its
+ * handler callbacks, whole or as parts — never fetch or web streams, measured several times
+ * slower on a small box); this class is the OpenAI wire format on top of it.
  */
 export class OpenAICompatibleBackend implements Backend {
   readonly specVersion = 'v1' as const;

@@ -97,7 +97,7 @@ interface Timeouts {
   idleTimeoutMs: number;
 }
 
-/** Node and undici codes that mean the connection never came up or died under us. */
+/** Node's socket codes and the pool's (http1-error.ts) that mean the connection never came up or died under us. */
 const connectionCodes = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -107,16 +107,15 @@ const connectionCodes = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
   'ETIMEDOUT',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-  'UND_ERR_DESTROYED',
-  'UND_ERR_CONNECT_TIMEOUT',
+  'HTTP1_SOCKET_CLOSED',
+  'HTTP1_POOL_CLOSED',
+  'HTTP1_CONNECT_TIMEOUT',
 ]);
 
 /** True when the error means the upstream could not be reached at all (state() goes to 'error'). */
 export function isConnectFailure(error: unknown): boolean {
   const code = errorCode(error);
-  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'UND_ERR_CONNECT_TIMEOUT';
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'HTTP1_CONNECT_TIMEOUT';
 }
 
 export function errorFromTransport(modelId: string, error: unknown, phase: TransportPhase, timeouts: Timeouts): UnbundleError {
@@ -124,28 +123,31 @@ export function errorFromTransport(modelId: string, error: unknown, phase: Trans
   const code = errorCode(error);
   const reason = error instanceof Error ? error.message : String(error);
   const where = phase === 'body' ? 'while reading the answer' : phase === 'headers' ? 'before the answer started' : 'while connecting';
-  if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+  if (code === 'HTTP1_HEADERS_TIMEOUT') {
     return new UnbundleError('UNBUNDLE_E_UPSTREAM_TIMEOUT', `Model "${modelId}": no response headers within firstByteTimeoutMs (${timeouts.firstByteTimeoutMs} ms).`, { cause: error });
   }
-  if (code === 'UND_ERR_BODY_TIMEOUT') {
+  if (code === 'HTTP1_BODY_TIMEOUT') {
     return new UnbundleError('UNBUNDLE_E_UPSTREAM_TIMEOUT', `Model "${modelId}": the answer stalled for longer than idleTimeoutMs (${timeouts.idleTimeoutMs} ms).`, { cause: error });
   }
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') {
+  if (code === 'HTTP1_CONNECT_TIMEOUT') {
     return new UnbundleError('UNBUNDLE_E_UPSTREAM_CONNECT', `Model "${modelId}": could not connect within connectTimeoutMs (${timeouts.connectTimeoutMs} ms).`, { cause: error });
   }
   if (code !== undefined && connectionCodes.has(code)) {
     return new UnbundleError('UNBUNDLE_E_UPSTREAM_CONNECT', `Model "${modelId}": connection to the upstream failed ${where} (${code}: ${reason}).`, { cause: error });
   }
-  if (code !== undefined && code.startsWith('HPE_')) {
+  if (code === 'HTTP1_BAD_RESPONSE') {
     return new UnbundleError('UNBUNDLE_E_UPSTREAM_MALFORMED', `Model "${modelId}": the upstream sent invalid HTTP ${where} (${reason}).`, { cause: error });
   }
-  if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
-    return new UnbundleError('UNBUNDLE_E_UPSTREAM_MALFORMED', `Model "${modelId}": the upstream's answer was shorter or longer than its Content-Length.`, { cause: error });
+  if (code === 'HTTP1_LENGTH_MISMATCH') {
+    return new UnbundleError('UNBUNDLE_E_UPSTREAM_MALFORMED', `Model "${modelId}": the upstream's answer was shorter than its Content-Length (${reason}).`, { cause: error });
+  }
+  if (code === 'HTTP1_BAD_REQUEST') {
+    return new UnbundleError('UNBUNDLE_E_CONFIG', `Model "${modelId}": the request cannot be sent: ${reason}. Fix the model's headers in the portfolio.`, { cause: error });
   }
   return new UnbundleError('UNBUNDLE_E_UPSTREAM_CONNECT', `Model "${modelId}": request to the upstream failed ${where} (${reason}).`, { cause: error });
 }
 
-/** The first string `code` on the error or its causes (undici wraps Node's socket errors). */
+/** The first string `code` on the error or its causes. */
 function errorCode(error: unknown, depth = 0): string | undefined {
   if (typeof error !== 'object' || error === null || depth > 4) return undefined;
   const code = (error as { code?: unknown }).code;
