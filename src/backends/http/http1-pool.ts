@@ -16,8 +16,8 @@ export interface Http1Request {
  * Receives one answer (the shape of undici's handler callbacks, with raw headers as strings);
  * dispatch-text.ts and part-stream.ts implement it. `onConnect` comes first, at once, with the function that aborts the
  * request wherever it is (queued, connecting, sent); after an abort, `onError` gets its reason.
- * `onHeaders` and `onData` return false to pause reading until `resume()`. Exactly one of
- * `onComplete` and `onError` ends the request.
+ * `onHeaders` and `onData` return false to pause reading until `resume()` (a no-op once the request
+ * is over). Exactly one of `onComplete` and `onError` ends the request. A handler must not throw.
  */
 export interface RequestHandler {
   onConnect(abort: (reason?: Error) => void): void;
@@ -81,11 +81,14 @@ export class Http1Pool implements RequestDispatcher {
   private readonly idle: Connection[] = [];
   private readonly queue: Exchange[] = [];
   private queueHead = 0;
+  /** Requests bound to a connection that is still connecting. */
+  private waitingOnConnect = 0;
   private sweeper: NodeJS.Timeout | undefined;
   private readonly sweepMs: number;
   private closing = false;
   private closed: (() => void) | undefined;
   private readonly closedPromise: Promise<void>;
+  /** The header block is built (and checked) once per headers object: callers do not mutate theirs. */
   private lastHeaders: Record<string, string> | undefined;
   private lastHeaderBlock = '';
 
@@ -157,7 +160,7 @@ export class Http1Pool implements RequestDispatcher {
 
   /** A connection finished its request: the next queued request goes on it, else it idles (or closes). */
   release(connection: Connection): void {
-    const next = this.nextQueued();
+    const next = this.nextQueued() ?? this.takeFromConnecting();
     if (next !== undefined) {
       connection.send(next);
       return;
@@ -193,7 +196,15 @@ export class Http1Pool implements RequestDispatcher {
   // --- internals
 
   private assign(exchange: Exchange): void {
-    const idle = this.idle.pop();
+    let idle = this.idle.pop();
+    if (idle !== undefined) {
+      // Past its keep-alive deadline the upstream may be closing it: the sweep has not got to it yet.
+      const now = this.now();
+      while (idle !== undefined && idle.expired(now)) {
+        idle.destroy();
+        idle = this.idle.pop();
+      }
+    }
     if (idle !== undefined) {
       idle.send(exchange);
       return;
@@ -202,10 +213,30 @@ export class Http1Pool implements RequestDispatcher {
       const connection = new Connection(this, this.connect());
       this.live.add(connection);
       this.startSweeper();
+      this.waitingOnConnect++;
       connection.connectFor(exchange, this.now() + this.options.connectTimeoutMs);
       return;
     }
     this.queue.push(exchange);
+  }
+
+  /**
+   * A request still waiting for its new connection to come up, taken off it so a connection that
+   * just went idle can carry it (the new one idles once it is up). Only looked for while some
+   * request waits on a connect, so the steady state pays nothing.
+   */
+  private takeFromConnecting(): Exchange | undefined {
+    if (this.waitingOnConnect === 0) return undefined;
+    for (const connection of this.live) {
+      const exchange = connection.unbindUnsent();
+      if (exchange !== undefined) return exchange;
+    }
+    return undefined;
+  }
+
+  /** A connection bound to a request came up, failed, or gave the request away. */
+  connectSettled(): void {
+    this.waitingOnConnect--;
   }
 
   private nextQueued(): Exchange | undefined {
@@ -275,6 +306,10 @@ export class Http1Pool implements RequestDispatcher {
 class Exchange {
   connection: Connection | undefined;
   done = false;
+  /** Resumes reading for this request only: a late call after it ended must not un-pause the next request on the connection. */
+  readonly resume = (): void => {
+    if (!this.done) this.connection?.resumeFor(this);
+  };
   readonly abort = (reason?: Error): void => {
     if (this.done) return;
     const error = reason ?? new Error('the request was aborted');
@@ -320,12 +355,8 @@ class Connection implements ResponseSink {
   private keepAliveHintMs: number | undefined;
   private completed = false;
   private trailers: string[] = [];
-  private readonly resume = (): void => {
-    if (!this.paused || this.phase === Phase.Closed) return;
-    this.paused = false;
-    this.deadline = this.pool.now() + this.pool.options.idleTimeoutMs;
-    this.socket.resume();
-  };
+  /** Counted in the pool's waitingOnConnect until it connects, fails or gives its request away. */
+  private boundWhileConnecting = false;
 
   constructor(
     private readonly pool: Http1Pool,
@@ -344,6 +375,35 @@ class Connection implements ResponseSink {
     this.exchange = exchange;
     exchange.connection = this;
     this.deadline = deadline;
+    this.boundWhileConnecting = true;
+  }
+
+  /** The request bound to this connection while it connects, released to go on another (else undefined). */
+  unbindUnsent(): Exchange | undefined {
+    if (this.phase !== Phase.Connecting || this.exchange === undefined) return undefined;
+    const exchange = this.exchange;
+    this.exchange = undefined;
+    exchange.connection = undefined;
+    this.settleConnectWait();
+    return exchange;
+  }
+
+  /** An idle connection past its keep-alive deadline. */
+  expired(now: number): boolean {
+    return this.phase === Phase.Idle && this.deadline !== 0 && now >= this.deadline;
+  }
+
+  resumeFor(exchange: Exchange): void {
+    if (this.exchange !== exchange || !this.paused || this.phase === Phase.Closed) return;
+    this.paused = false;
+    this.deadline = this.pool.now() + this.pool.options.idleTimeoutMs;
+    this.socket.resume();
+  }
+
+  private settleConnectWait(): void {
+    if (!this.boundWhileConnecting) return;
+    this.boundWhileConnecting = false;
+    this.pool.connectSettled();
   }
 
   send(exchange: Exchange): void {
@@ -396,6 +456,7 @@ class Connection implements ResponseSink {
     }
     if (this.phase === Phase.Connecting) {
       this.exchange = undefined;
+      this.settleConnectWait();
       exchange.fail(reason);
       return;
     }
@@ -407,6 +468,7 @@ class Connection implements ResponseSink {
     if (this.phase === Phase.Closed) return;
     this.phase = Phase.Closed;
     this.deadline = 0;
+    this.settleConnectWait();
     const exchange = this.exchange;
     this.exchange = undefined;
     this.socket.destroy();
@@ -420,7 +482,7 @@ class Connection implements ResponseSink {
     this.keepAlive = head.keepAlive;
     this.keepAliveHintMs = head.keepAliveHintMs;
     if (this.exchange === undefined) return;
-    if (!this.exchange.handler.onHeaders(head.status, head.rawHeaders, this.resume, head.statusText)) this.pause();
+    if (!this.exchange.handler.onHeaders(head.status, head.rawHeaders, this.exchange.resume, head.statusText)) this.pause();
   }
 
   onBody(chunk: Buffer): void {
@@ -437,6 +499,7 @@ class Connection implements ResponseSink {
 
   private onConnected(): void {
     if (this.phase !== Phase.Connecting) return;
+    this.settleConnectWait();
     const exchange = this.exchange;
     this.exchange = undefined;
     if (exchange === undefined || exchange.done) this.pool.release(this);

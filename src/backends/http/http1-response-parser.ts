@@ -32,6 +32,7 @@ const enum State {
 const CR = 13;
 const LF = 10;
 const headEnd = Buffer.from('\r\n\r\n');
+const bareLfEnd = Buffer.from('\n\n');
 const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const hex = /^[0-9A-Fa-f]{1,12}$/;
 const digits = /^\d{1,15}$/;
@@ -68,11 +69,6 @@ export class Http1ResponseParser {
     this.remaining = 0;
     this.crlfSeen = 0;
     this.trailers = [];
-  }
-
-  /** Whether an answer's first byte has been seen and it is not complete yet. */
-  get inMessage(): boolean {
-    return this.state !== State.Done && (this.state !== State.Head || this.pending !== undefined);
   }
 
   get complete(): boolean {
@@ -165,6 +161,8 @@ export class Http1ResponseParser {
     const end = buffer.indexOf(headEnd, searchFrom);
     if (end < 0) {
       if (buffer.length - from > this.maxHeadBytes) throw bad(`the response head is larger than ${this.maxHeadBytes} bytes`);
+      // A head ended by bare LFs would otherwise wait for a CRLFCRLF that never comes.
+      if (buffer.indexOf(bareLfEnd, Math.max(from, searchFrom - 1)) >= 0) throw bad('the response head ends its lines with LF alone, not CRLF');
       this.pending = from === 0 && buffer !== data ? buffer : Buffer.from(buffer.subarray(from));
       return data.length;
     }
@@ -202,7 +200,7 @@ export class Http1ResponseParser {
       }
       const name = line.slice(0, colon);
       if (!token.test(name)) throw bad(`the header name ${JSON.stringify(name.slice(0, 80))} is not a token`);
-      const value = line.slice(colon + 1).trim();
+      const value = trimOws(line, colon + 1);
       rawHeaders.push(name, value);
       switch (name.length) {
         case 10: {
@@ -221,7 +219,7 @@ export class Http1ResponseParser {
           if (name.toLowerCase() === 'content-length') {
             // A list of identical values is one length (RFC 9110 §8.6); anything else cannot be framed.
             for (const part of value.split(',')) {
-              const trimmed = part.trim();
+              const trimmed = trimOws(part, 0);
               if (!digits.test(trimmed)) throw bad(`Content-Length ${JSON.stringify(value.slice(0, 40))} is not a number`);
               const length = Number(trimmed);
               if (contentLength !== undefined && contentLength !== length) throw bad('the answer has two different Content-Lengths');
@@ -243,7 +241,7 @@ export class Http1ResponseParser {
       if (status === 101) throw bad('the upstream switched protocols (101) though we did not ask it to');
       return;
     }
-    let keepAlive = minor === 1 ? !connectionClose : connectionKeepAlive && !connectionClose;
+    const keepAlive = minor === 1 ? !connectionClose : connectionKeepAlive && !connectionClose;
     const head: ResponseHead = { status, statusText: statusLine.slice(13), rawHeaders, keepAlive, keepAliveHintMs };
     if (status === 204 || status === 304) {
       this.sink.onHead(head);
@@ -251,8 +249,9 @@ export class Http1ResponseParser {
       return;
     }
     if (transferEncoded) {
-      // Transfer-Encoding wins over Content-Length, and such a connection is not reused (RFC 9112 §6.3).
-      if (contentLength !== undefined) head.keepAlive = keepAlive = false;
+      // Transfer-Encoding wins over Content-Length, and such a connection is not reused; nor is an
+      // HTTP/1.0 one that sent Transfer-Encoding (RFC 9112 §6.1, §6.3).
+      if (contentLength !== undefined || minor === 0) head.keepAlive = false;
       this.state = chunked ? State.ChunkSize : State.CloseBody;
       if (!chunked) head.keepAlive = false;
     } else if (contentLength !== undefined) {
@@ -316,10 +315,19 @@ export class Http1ResponseParser {
       const colon = line.indexOf(':');
       const name = colon > 0 ? line.slice(0, colon) : '';
       if (!token.test(name)) throw bad(`the trailer line ${JSON.stringify(line.slice(0, 80))} has no valid name`);
-      this.trailers.push(name, line.slice(colon + 1, -1).trim());
+      this.trailers.push(name, trimOws(line.slice(0, -1), colon + 1));
     }
     return position;
   }
+}
+
+/** `text` from `start` without the spaces and tabs around it (HTTP's OWS; not String.trim's wider set). */
+function trimOws(text: string, start: number): string {
+  let from = start;
+  let to = text.length;
+  while (from < to && (text.charCodeAt(from) === 32 || text.charCodeAt(from) === 9)) from++;
+  while (to > from && (text.charCodeAt(to - 1) === 32 || text.charCodeAt(to - 1) === 9)) to--;
+  return from === 0 && to === text.length ? text : text.slice(from, to);
 }
 
 function bad(what: string): Http1Error {

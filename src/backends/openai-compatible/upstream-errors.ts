@@ -142,7 +142,7 @@ export function errorFromTransport(modelId: string, error: unknown, phase: Trans
     return new UnbundleError('UNBUNDLE_E_UPSTREAM_MALFORMED', `Model "${modelId}": the upstream's answer was shorter than its Content-Length (${reason}).`, { cause: error });
   }
   if (code === 'HTTP1_BAD_REQUEST') {
-    return new UnbundleError('UNBUNDLE_E_CONFIG', `Model "${modelId}": the request cannot be sent: ${reason}. Fix the model's headers in the portfolio.`, { cause: error });
+    return new UnbundleError('UNBUNDLE_E_CONFIG', `Model "${modelId}": the request cannot be sent: ${reason}. Check the model's headers in the portfolio, and the API key's environment variable (a line break in it?).`, { cause: error });
   }
   return new UnbundleError('UNBUNDLE_E_UPSTREAM_CONNECT', `Model "${modelId}": request to the upstream failed ${where} (${reason}).`, { cause: error });
 }

@@ -124,7 +124,7 @@ function send(target: Http1Pool, request: Http1Request = post(), handler = new C
 const codeOf = (code: string) => (error: unknown) => error instanceof Error && (error as { code?: string }).code === code;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-test('requests go out as one head plus body, and sequential requests share one kept-alive connection', async () => {
+test('requests go out with the head we expect and the body intact, and sequential requests share one kept-alive connection', async () => {
   const server = await rawServer({ onRequest: (request, socket) => socket.write(ok(JSON.stringify({ echoed: Buffer.from(request.split('\r\n\r\n')[1]!, 'latin1').toString('utf8') }))) });
   const client = pool(server.origin);
   for (let i = 0; i < 20; i++) {
@@ -245,6 +245,77 @@ test('a paused reader is not timed out; resume() delivers the rest', async () =>
   assert.equal(Buffer.concat(collector.chunks).toString(), 'first', 'paused after the first piece');
   collector.resume!();
   assert.equal((await collector.done).body, 'firstsecond');
+});
+
+test("a finished request's resume() cannot un-pause the next request on the same connection", async () => {
+  const server = await rawServer({
+    onRequest: (_request, socket, index) => {
+      if (index === 0) socket.write(ok('{"first":1}'));
+      else {
+        socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nhead\r\n');
+        setTimeout(() => socket.write('4\r\ntail\r\n0\r\n\r\n'), 20);
+      }
+    },
+  });
+  const client = pool(server.origin, { connections: 1 });
+  const first = send(client, post(), new Collector(true));
+  await first.done;
+  const second = send(client, post(), new Collector(true));
+  await sleep(60);
+  first.resume!();
+  await sleep(60);
+  assert.equal(Buffer.concat(second.chunks).toString(), 'head', 'still paused');
+  second.resume!();
+  assert.equal((await second.done).body, 'headtail');
+});
+
+test('an idle connection past its keep-alive deadline is not reused, even before the sweep gets to it', async () => {
+  const server = await rawServer({ onRequest: (_request, socket) => socket.write(ok('{}', 'Keep-Alive: timeout=1\r\n')) });
+  // Timeouts of 8 s: the sweep runs once a second; the clock is moved on by hand instead of waiting.
+  const client = pool(server.origin, { connectTimeoutMs: 8_000, firstByteTimeoutMs: 8_000, idleTimeoutMs: 8_000, keepAliveMs: 8_000 });
+  await send(client).done;
+  const realNow = client.now.bind(client);
+  client.now = () => realNow() + 600;
+  await send(client).done;
+  assert.equal(server.connections, 2, 'the expired connection was closed, not reused');
+});
+
+test('a request waiting on a slow new connection moves to one that goes idle first', async () => {
+  // A TLS origin behind a TCP relay that passes the first connection straight through and never
+  // passes the second (its TLS handshake hangs), so the second request can only finish on the first.
+  const dir = mkdtempSync(path.join(tmpdir(), 'http1-pool-relay-'));
+  const key = path.join(dir, 'key.pem');
+  const cert = path.join(dir, 'cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
+  const https = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
+    req.resume();
+    req.on('end', () => res.end('{"via":"first"}'));
+  });
+  await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
+  const sockets: net.Socket[] = [];
+  let accepted = 0;
+  const relay = net.createServer((socket) => {
+    sockets.push(socket);
+    if (++accepted > 1) return;
+    const upstream = net.connect((https.address() as AddressInfo).port, '127.0.0.1');
+    sockets.push(upstream);
+    socket.pipe(upstream).pipe(socket);
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  closers.push(async () => {
+    for (const socket of sockets) socket.destroy();
+    https.closeAllConnections();
+    await new Promise((resolve) => relay.close(resolve));
+    await new Promise((resolve) => https.close(resolve));
+  });
+  const client = pool(`https://localhost:${(relay.address() as AddressInfo).port}`, { connections: 2, connectTimeoutMs: 3_000, tls: { ca: readFileSync(cert) } });
+  const started = performance.now();
+  const first = send(client);
+  const second = send(client);
+  assert.equal((await first.done).body, '{"via":"first"}');
+  assert.equal((await second.done).body, '{"via":"first"}');
+  assert.ok(performance.now() - started < 2_000, 'did not wait for the hanging handshake');
+  assert.equal(accepted, 2);
 });
 
 test('abort: a queued request leaves the queue at once and is never sent; a sent one drops its connection', async () => {

@@ -108,6 +108,8 @@ test('keep-alive: HTTP/1.1 unless Connection: close; HTTP/1.0 only with Connecti
     ['HTTP/1.1 200 OK\r\nKeep-Alive: max=3, timeout=30\r\nContent-Length: 0\r\n\r\n', true, 30000],
     // Transfer-Encoding and Content-Length together: the encoding wins and the connection is not reused.
     ['HTTP/1.1 200 OK\r\nContent-Length: 99\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', false, undefined],
+    // Nor is an HTTP/1.0 connection that sent Transfer-Encoding, whatever it says about keep-alive.
+    ['HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', false, undefined],
   ];
   for (const [wire, keepAlive, hint] of cases) {
     const { recorder } = whole(wire);
@@ -133,6 +135,8 @@ test('what cannot be framed safely is an HTTP1_BAD_RESPONSE naming the fault', (
     ['HTTP/1.1 200 OK\r\nBad Name: 1\r\n\r\n', /header name "Bad Name" is not a token/],
     ['HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok', /two different Content-Lengths/],
     ['HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n', /Content-Length "-1" is not a number/],
+    ['HTTP/1.1 200 OK\r\nContent-Length: \xa02\r\n\r\n', /Content-Length "\xa02" is not a number/],
+    ['HTTP/1.1 200 OK\nContent-Length: 2\n\nok', /ends its lines with LF alone/],
     ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', /chunk size "zz" is not a hexadecimal number/],
     ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nokX', /chunk is not followed by CRLF/],
     ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\nok\r\n', /chunk-size line does not end with CRLF/],
@@ -155,10 +159,7 @@ test('an answer cut short by the end of the connection says how', () => {
   const midChunk = whole('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel').recorder;
   assert.throws(() => midChunk.parser.end(), (error: unknown) => error instanceof Http1Error && error.code === 'HTTP1_SOCKET_CLOSED' && /chunked/.test(error.message));
   const midHead = whole('HTTP/1.1 200 OK\r\nContent-').recorder;
-  assert.equal(midHead.parser.inMessage, true);
   assert.throws(() => midHead.parser.end(), (error: unknown) => error instanceof Http1Error && error.code === 'HTTP1_SOCKET_CLOSED');
-  const nothing = new Recorder();
-  assert.equal(nothing.parser.inMessage, false);
 });
 
 test('reset() readies the parser for the next answer on the same connection', () => {
