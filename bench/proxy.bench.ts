@@ -98,7 +98,13 @@ export async function run(): Promise<void> {
       const name = `${target.name} stream`;
       console.log(formatRow([name, mean(name).toFixed(0), `${((mean(name) / mean('direct stream')) * 100).toFixed(1)}%`, failures.get(name) ?? 0], widths));
     }
-    if (theirs) console.log(`unbundle / portkey throughput: ${(mean('unbundle') / mean('portkey')).toFixed(1)}x  (target ≥ 10x; per round: ${perRound('unbundle', 'portkey')})`);
+    if (theirs) {
+      console.log(`unbundle / portkey throughput: ${(mean('unbundle') / mean('portkey')).toFixed(1)}x  (target ≥ 10x; per round: ${perRound('unbundle', 'portkey')})`);
+      // What the 10x target asks of this run: Portkey's share of direct moves between days (2.3 % when
+      // the target was set), so 10x of it is put next to what the bare proxy reached.
+      const portkeyShare = (mean('portkey') / directRps) * 100;
+      console.log(`  portkey reached ${portkeyShare.toFixed(1)}% of direct, so 10x needs ${(portkeyShare * 10).toFixed(1)}% of direct; the bare proxy reached ${((mean('bare proxy') / directRps) * 100).toFixed(1)}%`);
+    }
     console.log(`unbundle / direct throughput: ${((mean('unbundle') / directRps) * 100).toFixed(1)}%  (target ≥ 25%; per round: ${perRound('unbundle', 'direct', 100)})`);
     console.log(`unbundle + ledger (SQLite) / unbundle: ${((mean('unbundle+ledger') / mean('unbundle')) * 100).toFixed(1)}%  (target ≥ 95%; bench ledger has the paired CPU-time figure)`);
     console.log(`unbundle / bare node:http+undici proxy: ${((mean('unbundle') / mean('bare proxy')) * 100).toFixed(1)}%  (per round: ${perRound('unbundle', 'bare proxy', 100)}); streams: ${((mean('unbundle stream') / mean('bare proxy stream')) * 100).toFixed(1)}%`);
