@@ -174,8 +174,8 @@ export class Http1ResponseParser {
   }
 
   private onHeadText(text: string): void {
-    const lines = text.split('\r\n');
-    const statusLine = lines[0]!;
+    const firstEnd = text.indexOf('\r\n');
+    const statusLine = firstEnd < 0 ? text : text.slice(0, firstEnd);
     if (statusLine.length < 12 || !statusLine.startsWith('HTTP/1.') || statusLine.charCodeAt(8) !== 32 || (statusLine.length > 12 && statusLine.charCodeAt(12) !== 32)) {
       throw bad(`the status line ${JSON.stringify(statusLine.slice(0, 80))} is not "HTTP/1.x NNN reason"`);
     }
@@ -192,8 +192,12 @@ export class Http1ResponseParser {
     let connectionClose = false;
     let connectionKeepAlive = false;
     let keepAliveHintMs: number | undefined;
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i]!;
+    // Header lines one by one, without an array of them (the common answer has a handful).
+    for (let start = firstEnd < 0 ? text.length : firstEnd + 2; start < text.length; ) {
+      let end = text.indexOf('\r\n', start);
+      if (end < 0) end = text.length;
+      const line = text.slice(start, end);
+      start = end + 2;
       const colon = line.indexOf(':');
       if (colon <= 0) {
         throw bad(line.charCodeAt(0) === 32 || line.charCodeAt(0) === 9 ? 'a header is folded over two lines (obs-fold)' : `the header line ${JSON.stringify(line.slice(0, 80))} has no name`);
@@ -206,17 +210,22 @@ export class Http1ResponseParser {
         case 10: {
           const lower = name.toLowerCase();
           if (lower === 'connection') {
-            const tokens = value.toLowerCase();
+            const tokens = value === 'keep-alive' ? value : value.toLowerCase();
             if (tokens.includes('close')) connectionClose = true;
             if (tokens.includes('keep-alive')) connectionKeepAlive = true;
           } else if (lower === 'keep-alive') {
-            const match = /(?:^|[\s,])timeout\s*=\s*(\d+)/i.exec(value);
-            if (match) keepAliveHintMs = Number(match[1]) * 1000;
+            keepAliveHintMs = keepAliveHint(value);
           }
           break;
         }
         case 14:
           if (name.toLowerCase() === 'content-length') {
+            if (digits.test(value)) {
+              const length = Number(value);
+              if (contentLength !== undefined && contentLength !== length) throw bad('the answer has two different Content-Lengths');
+              contentLength = length;
+              break;
+            }
             // A list of identical values is one length (RFC 9110 §8.6); anything else cannot be framed.
             for (const part of value.split(',')) {
               const trimmed = trimOws(part, 0);
@@ -230,8 +239,11 @@ export class Http1ResponseParser {
         case 17:
           if (name.toLowerCase() === 'transfer-encoding') {
             transferEncoded = true;
-            const codings = value.toLowerCase().split(',');
-            chunked = codings[codings.length - 1]!.trim() === 'chunked';
+            if (value === 'chunked') chunked = true;
+            else {
+              const codings = value.toLowerCase().split(',');
+              chunked = trimOws(codings[codings.length - 1]!, 0) === 'chunked';
+            }
           }
           break;
       }
@@ -319,6 +331,19 @@ export class Http1ResponseParser {
     }
     return position;
   }
+}
+
+let lastKeepAlive = '';
+let lastKeepAliveHint: number | undefined;
+
+/** `Keep-Alive: timeout=N` in ms (an upstream sends the same value every time, so the last one is kept). */
+function keepAliveHint(value: string): number | undefined {
+  if (value !== lastKeepAlive) {
+    const match = /(?:^|[\s,])timeout\s*=\s*(\d+)/i.exec(value);
+    lastKeepAlive = value;
+    lastKeepAliveHint = match ? Number(match[1]) * 1000 : undefined;
+  }
+  return lastKeepAliveHint;
 }
 
 /** `text` from `start` without the spaces and tabs around it (HTTP's OWS; not String.trim's wider set). */
