@@ -65,6 +65,18 @@ async function rawServer(script: Script): Promise<RawServer> {
   return state;
 }
 
+/**
+ * A self-signed certificate for localhost (and 127.0.0.1), made by openssl for this run. openssl is
+ * on every machine this project runs on (Debian's package); the tests that need it fail without it.
+ */
+function selfSignedCert(): { key: Buffer; cert: Buffer } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'http1-pool-tls-'));
+  const key = path.join(dir, 'key.pem');
+  const cert = path.join(dir, 'cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
+  return { key: readFileSync(key), cert: readFileSync(cert) };
+}
+
 const ok = (body: string, extra = '') => `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
 
 function pool(origin: string, options: Partial<Http1PoolOptions> = {}): Http1Pool {
@@ -283,11 +295,8 @@ test('an idle connection past its keep-alive deadline is not reused, even before
 test('a request waiting on a slow new connection moves to one that goes idle first', async () => {
   // A TLS origin behind a TCP relay that passes the first connection straight through and never
   // passes the second (its TLS handshake hangs), so the second request can only finish on the first.
-  const dir = mkdtempSync(path.join(tmpdir(), 'http1-pool-relay-'));
-  const key = path.join(dir, 'key.pem');
-  const cert = path.join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
-  const https = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
+  const tlsFiles = selfSignedCert();
+  const https = createHttpsServer(tlsFiles, (req, res) => {
     req.resume();
     req.on('end', () => res.end('{"via":"first"}'));
   });
@@ -308,7 +317,7 @@ test('a request waiting on a slow new connection moves to one that goes idle fir
     await new Promise((resolve) => relay.close(resolve));
     await new Promise((resolve) => https.close(resolve));
   });
-  const client = pool(`https://localhost:${(relay.address() as AddressInfo).port}`, { connections: 2, connectTimeoutMs: 3_000, tls: { ca: readFileSync(cert) } });
+  const client = pool(`https://localhost:${(relay.address() as AddressInfo).port}`, { connections: 2, connectTimeoutMs: 3_000, tls: { ca: tlsFiles.cert } });
   const started = performance.now();
   const first = send(client);
   const second = send(client);
@@ -398,12 +407,8 @@ test('close() lets what is in flight finish and refuses new requests; destroy() 
 });
 
 test('https: verifies the certificate against the given CA, and refuses one it cannot verify', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'http1-pool-tls-'));
-  const key = path.join(dir, 'key.pem');
-  const cert = path.join(dir, 'cert.pem');
-  // openssl is on every machine this project runs on (Debian's package); the test fails without it.
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
-  const server = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
+  const tlsFiles = selfSignedCert();
+  const server = createHttpsServer(tlsFiles, (req, res) => {
     req.resume();
     req.on('end', () => res.end(JSON.stringify({ secure: true, host: req.headers.host })));
   });
@@ -413,7 +418,7 @@ test('https: verifies the certificate against the given CA, and refuses one it c
     await new Promise((resolve) => server.close(resolve));
   });
   const port = (server.address() as AddressInfo).port;
-  const trusted = pool(`https://localhost:${port}`, { tls: { ca: readFileSync(cert) } });
+  const trusted = pool(`https://localhost:${port}`, { tls: { ca: tlsFiles.cert } });
   const outcome = await send(trusted).done;
   assert.deepEqual(JSON.parse(outcome.body), { secure: true, host: `localhost:${port}` });
   await send(trusted).done;
