@@ -88,25 +88,17 @@ export class Http1ResponseParser {
         case State.Head:
           at = this.readHead(data, at);
           break;
-        case State.LengthBody: {
-          const take = Math.min(this.remaining, data.length - at);
-          this.remaining -= take;
-          this.sink.onBody(take === data.length ? data : data.subarray(at, at + take));
-          at += take;
+        case State.LengthBody:
+          at = this.deliver(data, at);
           if (this.remaining === 0) this.finish();
           break;
-        }
         case State.ChunkSize:
           at = this.readChunkSize(data, at);
           break;
-        case State.ChunkData: {
-          const take = Math.min(this.remaining, data.length - at);
-          this.remaining -= take;
-          this.sink.onBody(data.subarray(at, at + take));
-          at += take;
+        case State.ChunkData:
+          at = this.deliver(data, at);
           if (this.remaining === 0) this.state = State.ChunkDataEnd;
           break;
-        }
         case State.ChunkDataEnd:
           // The CRLF after a chunk's data (it may arrive split across reads).
           if (data[at] !== (this.crlfSeen === 0 ? CR : LF)) throw bad('a chunk is not followed by CRLF');
@@ -139,6 +131,14 @@ export class Http1ResponseParser {
     if (this.state === State.Done) return;
     if (this.state === State.LengthBody) throw new Http1Error('HTTP1_LENGTH_MISMATCH', `the upstream closed the connection ${this.remaining} bytes short of the Content-Length it announced`);
     throw new Http1Error('HTTP1_SOCKET_CLOSED', this.state === State.Head ? 'the upstream closed the connection before its answer was complete (other side closed)' : 'the upstream closed the connection in the middle of a chunked answer (other side closed)');
+  }
+
+  /** Hands the sink up to `remaining` body bytes from `at` (the whole read when it is all body); returns where reading stopped. */
+  private deliver(data: Buffer, at: number): number {
+    const take = Math.min(this.remaining, data.length - at);
+    this.remaining -= take;
+    this.sink.onBody(take === data.length ? data : data.subarray(at, at + take));
+    return at + take;
   }
 
   private finish(): void {
