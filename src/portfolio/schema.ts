@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { httpToken, managedHeaders, unsafeHeaderText } from '../backends/http/http-header-rules.ts';
 import { fallbackIssues, healthCheckField, modelResilienceFields, resilienceSchema } from '../executor/resilience-schema.ts';
 import { authSchema, tenantIssues, tenantsSchema } from '../access/access-schema.ts';
 import { costConfigIssues, ledgerSchema, modelCostFields } from '../ledger/cost-schema.ts';
@@ -81,21 +82,18 @@ export const llamacppModelSchema = z.strictObject({
   defaultMaxTokens: positiveInt.default(512),
 });
 
-/** Headers the upstream client writes itself (http1-pool.ts): a config value would break the framing. */
-const managedHeaders = new Set(['host', 'content-length', 'transfer-encoding', 'connection']);
-
 /** Extra headers for an upstream: names that are HTTP tokens, values on one line. */
 const upstreamHeaders = z
   .record(z.string(), z.string())
   .default({})
   .superRefine((headers, ctx) => {
     for (const [name, value] of Object.entries(headers)) {
-      if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) {
+      if (!httpToken.test(name)) {
         ctx.addIssue({ code: 'custom', path: [name], message: `"${name}" is not a valid HTTP header name — use letters, digits and - (no spaces or colons)` });
       } else if (managedHeaders.has(name.toLowerCase())) {
         ctx.addIssue({ code: 'custom', path: [name], message: `unbundle sets ${name.toLowerCase()} itself — remove it from headers` });
       }
-      if (/[\r\n\0]/.test(value)) ctx.addIssue({ code: 'custom', path: [name], message: 'a header value must be one line (no line breaks or NUL)' });
+      if (unsafeHeaderText.test(value)) ctx.addIssue({ code: 'custom', path: [name], message: 'a header value must be one line (no line breaks or NUL)' });
     }
   });
 

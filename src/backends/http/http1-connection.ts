@@ -1,4 +1,4 @@
-import net from 'node:net';
+import type net from 'node:net';
 import tls from 'node:tls';
 import { Http1Error } from './http1-error.ts';
 import { Http1ResponseParser, type ResponseHead, type ResponseSink } from './http1-response-parser.ts';

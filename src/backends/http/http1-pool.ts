@@ -3,6 +3,7 @@ import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { Http1Error } from './http1-error.ts';
 import { Connection, Exchange } from './http1-connection.ts';
+import { httpToken, managedHeaders, unsafeHeaderText } from './http-header-rules.ts';
 
 /** One request: a method, a path (with its query) and a body that is sent whole, with its length. */
 export interface Http1Request {
@@ -48,11 +49,6 @@ export interface Http1PoolOptions {
   tls?: tls.ConnectionOptions;
 }
 
-/** Headers the pool writes itself; a caller's own value for them would break the framing. */
-const managedHeaders = new Set(['host', 'content-length', 'transfer-encoding', 'connection']);
-const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// eslint-disable-next-line no-control-regex
-const unsafeValue = /[\r\n\0]/;
 
 /**
  * A keep-alive HTTP/1.1 client pool for one origin (http or https; its connections are in
@@ -272,7 +268,7 @@ export class Http1Pool implements RequestDispatcher {
       this.lastHeaderBlock = headerBlock(request.headers);
       this.lastHeaders = request.headers;
     }
-    if (unsafeValue.test(request.path) || request.path.includes(' ') || !request.path.startsWith('/')) {
+    if (unsafeHeaderText.test(request.path) || request.path.includes(' ') || !request.path.startsWith('/')) {
       throw new Http1Error('HTTP1_BAD_REQUEST', `the request path ${JSON.stringify(request.path)} must start with "/" and hold no spaces or line breaks`);
     }
     return `${request.method} ${request.path} HTTP/1.1\r\nhost: ${this.hostHeader}\r\n${this.lastHeaderBlock}content-length: ${Buffer.byteLength(request.body)}\r\n\r\n`;
@@ -308,8 +304,8 @@ function headerBlock(headers: Record<string, string>): string {
   let block = '';
   for (const name in headers) {
     const value = headers[name]!;
-    if (!token.test(name)) throw new Http1Error('HTTP1_BAD_REQUEST', `the header name ${JSON.stringify(name)} is not a valid HTTP token`);
-    if (unsafeValue.test(value)) throw new Http1Error('HTTP1_BAD_REQUEST', `the value of header "${name}" holds a line break or NUL`);
+    if (!httpToken.test(name)) throw new Http1Error('HTTP1_BAD_REQUEST', `the header name ${JSON.stringify(name)} is not a valid HTTP token`);
+    if (unsafeHeaderText.test(value)) throw new Http1Error('HTTP1_BAD_REQUEST', `the value of header "${name}" holds a line break or NUL`);
     if (managedHeaders.has(name.toLowerCase())) continue;
     block += `${name}: ${value}\r\n`;
   }

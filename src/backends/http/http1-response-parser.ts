@@ -1,4 +1,5 @@
 import { Http1Error } from './http1-error.ts';
+import { httpToken } from './http-header-rules.ts';
 
 /** A final (non-1xx) response head. `rawHeaders` is [name, value, name, value, …], names as sent. */
 export interface ResponseHead {
@@ -33,7 +34,6 @@ const CR = 13;
 const LF = 10;
 const headEnd = Buffer.from('\r\n\r\n');
 const bareLfEnd = Buffer.from('\n\n');
-const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const hex = /^[0-9A-Fa-f]{1,12}$/;
 const digits = /^\d{1,15}$/;
 const statusDigits = /^\d{3}$/;
@@ -69,10 +69,6 @@ export class Http1ResponseParser {
     this.remaining = 0;
     this.crlfSeen = 0;
     this.trailers = [];
-  }
-
-  get complete(): boolean {
-    return this.state === State.Done;
   }
 
   /** Whether the answer is read until the connection closes (no length, not chunked). */
@@ -203,7 +199,7 @@ export class Http1ResponseParser {
         throw bad(line.charCodeAt(0) === 32 || line.charCodeAt(0) === 9 ? 'a header is folded over two lines (obs-fold)' : `the header line ${JSON.stringify(line.slice(0, 80))} has no name`);
       }
       const name = line.slice(0, colon);
-      if (!token.test(name)) throw bad(`the header name ${JSON.stringify(name.slice(0, 80))} is not a token`);
+      if (!httpToken.test(name)) throw bad(`the header name ${JSON.stringify(name.slice(0, 80))} is not a token`);
       const value = trimOws(line, colon + 1);
       rawHeaders.push(name, value);
       switch (name.length) {
@@ -326,7 +322,7 @@ export class Http1ResponseParser {
       }
       const colon = line.indexOf(':');
       const name = colon > 0 ? line.slice(0, colon) : '';
-      if (!token.test(name)) throw bad(`the trailer line ${JSON.stringify(line.slice(0, 80))} has no valid name`);
+      if (!httpToken.test(name)) throw bad(`the trailer line ${JSON.stringify(line.slice(0, 80))} has no valid name`);
       this.trailers.push(name, trimOws(line.slice(0, -1), colon + 1));
     }
     return position;
