@@ -22,11 +22,12 @@ export async function startUpstream(): Promise<Child> {
  * `unbundle serve` in front of the upstream. The ledger is off unless `ledger` is set; when on, it
  * is the default SQLite ledger (insert thread + journal) in a temp data dir, never in the checkout.
  */
-export async function startGateway(upstreamPort: number, extraYaml = '', options: { ledger?: boolean; gcOnSignal?: boolean } = {}): Promise<Child> {
+export async function startGateway(upstreamPort: number, extraYaml = '', options: { ledger?: boolean; gcOnSignal?: boolean; fastHttp?: boolean } = {}): Promise<Child> {
   const dir = mkdtempSync(path.join(tmpdir(), 'unbundle-bench-'));
   const config = path.join(dir, 'portfolio.yaml');
   const ledger = options.ledger ? '' : 'ledger: { enabled: false }\n';
-  writeFileSync(config, `server: { port: 0, logLevel: info }\n${ledger}models:\n  - id: bench\n    backend: openai-compatible\n    baseURL: http://127.0.0.1:${upstreamPort}/v1\n    model: fake-model\n    pricing: gpt-4o-mini\n${extraYaml}`);
+  const fastHttp = options.fastHttp === false ? ', fastHttp: false' : '';
+  writeFileSync(config, `server: { port: 0, logLevel: info${fastHttp} }\n${ledger}models:\n  - id: bench\n    backend: openai-compatible\n    baseURL: http://127.0.0.1:${upstreamPort}/v1\n    model: fake-model\n    pricing: gpt-4o-mini\n${extraYaml}`);
   // gcOnSignal: SIGUSR2 makes the gateway collect its garbage (memory bench only, see gc-on-signal.mjs).
   const nodeArgs = options.gcOnSignal ? ['--expose-gc', '--import', path.join(import.meta.dirname, 'support/gc-on-signal.mjs')] : [];
   return startChild('node', [...nodeArgs, path.join(import.meta.dirname, '../bin/unbundle.js'), 'serve', '--config', config], /listening on http:\/\/127\.0\.0\.1:(\d+)/, { UNBUNDLE_DATA_DIR: path.join(dir, 'data'), UNBUNDLE_DATABASE_URL: '' });
@@ -46,6 +47,8 @@ export async function run(): Promise<void> {
   const upstream = await startUpstream();
   const gateway = await startGateway(Number(upstream.ready));
   const gatewayLedger = await startGateway(Number(upstream.ready), '', { ledger: true });
+  // The same gateway with server.fastHttp off: every request through node:http's own server.
+  const gatewayNodeHttp = await startGateway(Number(upstream.ready), '', { fastHttp: false });
   const bare = await startBareProxy(Number(upstream.ready));
   let portkey: Child | undefined;
   try {
@@ -57,13 +60,14 @@ export async function run(): Promise<void> {
   const bareTarget: Target = { name: 'bare proxy', origin: `http://127.0.0.1:${bare.ready}`, path: '/v1/chat/completions', headers: {} };
   const ours: Target = { name: 'unbundle', origin: `http://127.0.0.1:${gateway.ready}`, path: '/v1/chat/completions', headers: {} };
   const oursLedger: Target = { name: 'unbundle+ledger', origin: `http://127.0.0.1:${gatewayLedger.ready}`, path: '/v1/chat/completions', headers: {} };
+  const oursNodeHttp: Target = { name: 'unbundle node:http', origin: `http://127.0.0.1:${gatewayNodeHttp.ready}`, path: '/v1/chat/completions', headers: {} };
   const theirs: Target | undefined = portkey && {
     name: 'portkey',
     origin: `http://127.0.0.1:${portkey.ready}`,
     path: '/v1/chat/completions',
     headers: { 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `http://127.0.0.1:${upstream.ready}/v1`, authorization: 'Bearer unused' },
   };
-  const targets = [direct, bareTarget, ours, oursLedger, ...(theirs ? [theirs] : [])];
+  const targets = [direct, bareTarget, ours, oursLedger, oursNodeHttp, ...(theirs ? [theirs] : [])];
   try {
     // Warm up every path (JIT, connection pools) at the measured load before measuring: a gateway
     // runs for hours, so its steady state is what counts, not its first seconds.
@@ -89,7 +93,7 @@ export async function run(): Promise<void> {
     const perRound = (a: string, b: string, scale = 1, digits = 1) => (rps.get(a) ?? []).map((value, i) => ((value / rps.get(b)![i]!) * scale).toFixed(digits)).join(' ');
     const directRps = mean('direct');
     console.log(`\nThroughput, ${connections} connections, ${seconds} s per target in ${rounds} interleaved rounds (non-streaming chat; streams below):`);
-    const widths = [18, 12, 16, 10];
+    const widths = [22, 12, 16, 10];
     console.log(formatRow(['target', 'req/s', 'share of direct', 'failures'], widths));
     for (const target of targets) {
       console.log(formatRow([target.name, mean(target.name).toFixed(0), `${((mean(target.name) / directRps) * 100).toFixed(1)}%`, failures.get(target.name) ?? 0], widths));
@@ -107,6 +111,7 @@ export async function run(): Promise<void> {
     }
     console.log(`unbundle / direct throughput: ${((mean('unbundle') / directRps) * 100).toFixed(1)}%  (target ≥ 25%; per round: ${perRound('unbundle', 'direct', 100)})`);
     console.log(`unbundle + ledger (SQLite) / unbundle: ${((mean('unbundle+ledger') / mean('unbundle')) * 100).toFixed(1)}%  (target ≥ 95%; bench ledger has the paired CPU-time figure)`);
+    console.log(`unbundle / unbundle with server.fastHttp off (node:http's server): ${((mean('unbundle') / mean('unbundle node:http')) * 100).toFixed(1)}%  (per round: ${perRound('unbundle', 'unbundle node:http', 100)})`);
     console.log(`unbundle / bare node:http+undici proxy: ${((mean('unbundle') / mean('bare proxy')) * 100).toFixed(1)}%  (per round: ${perRound('unbundle', 'bare proxy', 100)}); streams: ${((mean('unbundle stream') / mean('bare proxy stream')) * 100).toFixed(1)}%`);
 
     // Sequential latency: every hop through a proxy costs the machine's wake-up latency twice (the
@@ -134,6 +139,6 @@ export async function run(): Promise<void> {
     console.log(`unbundle beyond the bare proxy, p50: non-stream ${added(seq.bare, seq.ours, 50)} ms, stream first byte ${added(first.bare, first.ours, 50)} ms`);
     console.log('targets: added p50 ≤ 0.3 ms (non-stream), stream first byte added ≤ 1 ms; the bare proxy column is the cost of the hop itself on this machine');
   } finally {
-    await Promise.all([gateway.stop(), gatewayLedger.stop(), bare.stop(), upstream.stop(), portkey?.stop()]);
+    await Promise.all([gateway.stop(), gatewayLedger.stop(), gatewayNodeHttp.stop(), bare.stop(), upstream.stop(), portkey?.stop()]);
   }
 }

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { GatewayResponse } from '../server/http/gateway-http.ts';
 import type { Usage } from '../backends/types.ts';
 import { UnbundleError } from '../errors.ts';
 import type { Caller } from './key-authenticator.ts';
@@ -30,7 +30,7 @@ export class RateLimiter {
   constructor(readonly store: TokenBucketStore) {}
 
   /** Takes one request and `estimate` tokens; throws 429 when a bucket is short. */
-  async admit(res: ServerResponse, tenant: Tenant, caller: Caller, estimate: number): Promise<RateReservation | undefined> {
+  async admit(res: GatewayResponse, tenant: Tenant, caller: Caller, estimate: number): Promise<RateReservation | undefined> {
     const { rpm, tpm, keyRpm, keyTpm } = tenant.config;
     const takes: BucketTake[] = [];
     const kinds: Array<'requests' | 'tokens'> = [];
@@ -88,7 +88,7 @@ function describe(take: BucketTake, kind: 'requests' | 'tokens'): string {
   return kind === 'requests' ? `${take.capacity} requests per minute ${scope}` : `${take.capacity} tokens per minute ${scope}, this request needs about ${take.cost}`;
 }
 
-function setHeaders(res: ServerResponse, takes: BucketTake[], kinds: Array<'requests' | 'tokens'>, remaining: number[]): void {
+function setHeaders(res: GatewayResponse, takes: BucketTake[], kinds: Array<'requests' | 'tokens'>, remaining: number[]): void {
   for (const kind of ['requests', 'tokens'] as const) {
     // The tightest bucket of each kind is the one a client must pace itself by.
     let best = -1;

@@ -44,6 +44,11 @@ export const serverSchema = z
     headersTimeoutMs: positiveInt.default(10_000),
     /** Time allowed to receive a whole request, headers and body (a slow body is cut with 408). */
     bodyTimeoutMs: positiveInt.default(60_000),
+    /**
+     * Answer plain HTTP/1.1 requests with unbundle's own server code (src/server/http/), handing
+     * anything unusual to node:http; false sends every connection through node:http.
+     */
+    fastHttp: z.boolean().default(true),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .prefault({});

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AccessControl } from '../access/access-control.ts';
 import { ConfigError } from '../portfolio/config-error.ts';
@@ -25,7 +25,9 @@ import { LatencyTracker } from './latency-tracker.ts';
 import { SlotSet } from '../util/slot-set.ts';
 import { metricsEndpoint, routeRequest } from './route-request.ts';
 import { createRequestContext, type RequestContext } from './request-context.ts';
-import { answerClientError, isLoopback, maxHeaderBytes, tooManyHeaders } from './hardening.ts';
+import { answerClientError, answerRequestTimeout, isLoopback, maxHeaderBytes, tooManyHeaders } from './hardening.ts';
+import type { GatewayRequest, GatewayResponse } from './http/gateway-http.ts';
+import { Http1Server } from './http/http1-server.ts';
 import { sendError } from './respond.ts';
 import { requestLogLine } from './request-log-line.ts';
 
@@ -52,6 +54,8 @@ export interface GatewayOptions {
  */
 export class Gateway {
   readonly server: Server;
+  /** The fast path in front of `server` (server.fastHttp, on by default); undefined when off. */
+  readonly http1: Http1Server | undefined;
   readonly metrics: GatewayMetrics;
   readonly executor: Executor;
   /** Tenants, keys, limits and the admin key (docs/access.md). */
@@ -100,18 +104,34 @@ export class Gateway {
     this.metrics = createGatewayMetrics(options.models, () => this.inFlight.size, this.executor);
     this.ledger?.registerMetrics(this.metrics.registry);
     this.attemptFailures = this.metrics.registry.counter('unbundle_attempt_failures_total', 'Attempts that did not answer (error, shed by an open circuit, forbidden, cascade-rejected, cancelled hedge), by model and outcome.');
+    const requestTimeout = Math.max(config.headersTimeoutMs, config.bodyTimeoutMs);
+    // Node checks both timeouts on this interval (default 30 s, which would let a slow client hold on far longer).
+    const checkInterval = Math.min(1_000, Math.max(50, Math.floor(config.headersTimeoutMs / 4)));
+    const keepAliveTimeout = 5_000;
+    const handle = (req: GatewayRequest, res: GatewayResponse) => {
+      void this.handle(req, res);
+    };
     this.server = createServer({
       headersTimeout: config.headersTimeoutMs,
       // The whole request (headers and body) must arrive within this: a slow body is cut with 408.
-      requestTimeout: Math.max(config.headersTimeoutMs, config.bodyTimeoutMs),
-      // Node checks both timeouts on this interval (default 30 s, which would let a slow client hold on far longer).
-      connectionsCheckingInterval: Math.min(1_000, Math.max(50, Math.floor(config.headersTimeoutMs / 4))),
+      requestTimeout,
+      connectionsCheckingInterval: checkInterval,
       maxHeaderSize: maxHeaderBytes,
-      keepAliveTimeout: 5_000,
-    }, (req, res) => {
-      void this.handle(req, res);
-    });
+      keepAliveTimeout,
+    }, handle);
     this.server.on('clientError', answerClientError);
+    // Same limits on the fast path; what it does not take, node's server above answers.
+    this.http1 = config.fastHttp
+      ? new Http1Server(this.server, handle, {
+        maxHeadBytes: maxHeaderBytes,
+        bodyLimit: config.bodyLimit,
+        headersTimeoutMs: config.headersTimeoutMs,
+        requestTimeoutMs: requestTimeout,
+        keepAliveTimeoutMs: keepAliveTimeout,
+        checkIntervalMs: checkInterval,
+        onTimeout: answerRequestTimeout,
+      })
+      : undefined;
     this.writeLine = lineWriter(options.logger);
   }
 
@@ -156,7 +176,7 @@ export class Gateway {
     this.draining = true;
     this.executor.stopHealthChecks();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeIdleConnections();
+    (this.http1 ?? this.server).closeIdleConnections();
     const deadline = Date.now() + graceMs;
     while (this.inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     if (this.inFlight.size > 0) {
@@ -165,7 +185,7 @@ export class Gateway {
       const cutoff = Date.now() + 1_000;
       while (this.inFlight.size > 0 && Date.now() < cutoff) await new Promise((r) => setTimeout(r, 10));
     }
-    this.server.closeAllConnections();
+    (this.http1 ?? this.server).closeAllConnections();
     await closed;
     // The ledger's owner closes it; what this server recorded is committed first (while the store is
     // down there is nothing to wait for: the rows are in the journal for the next start).
@@ -175,7 +195,7 @@ export class Gateway {
     await this.capture?.flush();
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: GatewayRequest, res: GatewayResponse): Promise<void> {
     const url = req.url ?? '/';
     const queryAt = url.indexOf('?');
     const path = queryAt === -1 ? url : url.slice(0, queryAt);

@@ -20,6 +20,14 @@ function rawError(socket: Duplex, status: number, code: ErrorCode, message: stri
   socket.end(`HTTP/1.1 ${status} ${reasons[status]}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
+/** The fast server's 408 (http1-server.ts): the request's head or body did not arrive in time. */
+export function answerRequestTimeout(socket: Duplex): void {
+  if (socket.writable) rawError(socket, 408, 'UNBUNDLE_E_REQUEST_TIMEOUT', requestTimeoutMessage);
+  else socket.destroy();
+}
+
+const requestTimeoutMessage = 'The request did not arrive in time (server.headersTimeoutMs for the headers, server.bodyTimeoutMs for the whole request).';
+
 /**
  * Node's 'clientError': a request it could not parse or that ran out of time. Answers in our error
  * format (431 for an oversized head, 408 for a request that did not arrive in time, else 400) and
@@ -33,7 +41,7 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
   if (error.code === 'HPE_HEADER_OVERFLOW') {
     rawError(socket, 431, 'UNBUNDLE_E_HEADERS_TOO_LARGE', `The request headers are over ${maxHeaderBytes} bytes; send fewer or shorter headers.`);
   } else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    rawError(socket, 408, 'UNBUNDLE_E_REQUEST_TIMEOUT', 'The request did not arrive in time (server.headersTimeoutMs for the headers, server.bodyTimeoutMs for the whole request).');
+    rawError(socket, 408, 'UNBUNDLE_E_REQUEST_TIMEOUT', requestTimeoutMessage);
   } else {
     rawError(socket, 400, 'UNBUNDLE_E_BAD_REQUEST', 'The request is not valid HTTP/1.1.');
   }

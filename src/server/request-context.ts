@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GatewayRequest, GatewayResponse } from './http/gateway-http.ts';
 import { uuidV7 } from '../util/uuid-v7.ts';
 import type { RateReservation } from '../access/rate-limiter.ts';
 import type { Usage } from '../backends/types.ts';
@@ -11,8 +11,8 @@ import { LightAbortController, type AbortHandle } from '../util/light-abort-cont
 /** What one request accumulates on its way through the house; the log line is written from it. */
 export interface RequestContext {
   id: string;
-  req: IncomingMessage;
-  res: ServerResponse;
+  req: GatewayRequest;
+  res: GatewayResponse;
   /** performance.now() at arrival. */
   start: number;
   /** Aborted when the client disconnects, the deadline passes or the server stops. */
@@ -53,7 +53,7 @@ export interface RequestContext {
 const clientIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Honours a sane client-supplied x-request-id (for tracing across services), else makes one (a time-ordered UUID v7). */
-export function requestIdFor(req: IncomingMessage): string {
+export function requestIdFor(req: GatewayRequest): string {
   const given = req.headers['x-request-id'];
   return typeof given === 'string' && clientIdPattern.test(given) ? given : uuidV7();
 }
@@ -64,7 +64,7 @@ export function requestIdFor(req: IncomingMessage): string {
  * cost a few percent of throughput. A LightAbortController, not Node's: with Node's, every request
  * was promoted to the old generation (light-abort-controller.ts).
  */
-export function createRequestContext(req: IncomingMessage, res: ServerResponse, endpoint: string): RequestContext {
+export function createRequestContext(req: GatewayRequest, res: GatewayResponse, endpoint: string): RequestContext {
   const controller = new LightAbortController();
   // 'close' before the response finished means the client went away: cancel generation now,
   // so a local model's slot is freed at once rather than after the answer completes.

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { GatewayResponse } from './http/gateway-http.ts';
 import { toUnbundleError, type UnbundleError } from '../errors.ts';
 import { anthropicErrorBody, isAnthropicEndpoint } from './anthropic/encode-anthropic.ts';
 import type { RequestContext } from './request-context.ts';
@@ -9,7 +9,7 @@ import type { RequestContext } from './request-context.ts';
  * (lower-cased names, a [name, value] pair and a dictionary entry each); headers set earlier are
  * still kept and merged.
  */
-export function sendJson(res: ServerResponse, status: number, body: string, headers?: Record<string, string>): void {
+export function sendJson(res: GatewayResponse, status: number, body: string, headers?: Record<string, string>): void {
   const list = ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(body))];
   if (headers) for (const name in headers) list.push(name, headers[name]!);
   res.writeHead(status, list);
@@ -42,7 +42,7 @@ export function sendError(ctx: RequestContext, thrown: unknown): void {
 }
 
 /** `flush: false` leaves the headers to go out with the first chunk (see StreamWriter). */
-export function startEventStream(res: ServerResponse, headers: Record<string, string>, flush = true): void {
+export function startEventStream(res: GatewayResponse, headers: Record<string, string>, flush = true): void {
   res.statusCode = 200;
   res.setHeader('content-type', 'text/event-stream; charset=utf-8');
   res.setHeader('cache-control', 'no-cache');
@@ -52,14 +52,14 @@ export function startEventStream(res: ServerResponse, headers: Record<string, st
 }
 
 /** Writes a chunk, waiting for the socket to drain when the client reads slower than we produce. */
-export async function writeChunk(res: ServerResponse, chunk: string): Promise<void> {
+export async function writeChunk(res: GatewayResponse, chunk: string): Promise<void> {
   if (chunk === '' || res.writableEnded || res.destroyed) return;
   if (res.write(chunk)) return;
   await drained(res);
 }
 
 /** Resolves once the client has read what was buffered ('drain'), or has gone ('close'). */
-export function drained(res: ServerResponse): Promise<void> {
+export function drained(res: GatewayResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       res.off('drain', done);

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { GatewayResponse } from './http/gateway-http.ts';
 import { drained } from './respond.ts';
 
 /**
@@ -13,7 +13,7 @@ export class StreamWriter {
   private pending = '';
   private scheduled = false;
 
-  constructor(private readonly res: ServerResponse) {}
+  constructor(private readonly res: GatewayResponse) {}
 
   /**
    * Queues a chunk. Returns a promise only when the client is not reading (wait for it before the

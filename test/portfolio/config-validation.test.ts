@@ -52,7 +52,7 @@ describe('portfolio config validation: the exact messages users get', () => {
 
   it('fills defaults and freezes the result', () => {
     const portfolio = portfolioFromObject({ models: [{ id: 'stories', backend: 'llamacpp', path: stories }, { id: 'up', backend: 'openai-compatible', baseURL: 'http://127.0.0.1:9100/v1' }] });
-    assert.deepEqual(portfolio.server, { host: '127.0.0.1', port: 8080, bodyLimit: 4194304, shutdownGraceMs: 10000, requestTimeoutMs: 600000, headersTimeoutMs: 10000, bodyTimeoutMs: 60000, logLevel: 'info' });
+    assert.deepEqual(portfolio.server, { host: '127.0.0.1', port: 8080, bodyLimit: 4194304, shutdownGraceMs: 10000, requestTimeoutMs: 600000, headersTimeoutMs: 10000, bodyTimeoutMs: 60000, fastHttp: true, logLevel: 'info' });
     const [local, remote] = portfolio.models;
     assert.equal(local!.zone, 'local');
     assert.equal(remote!.zone, 'external');
