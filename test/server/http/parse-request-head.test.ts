@@ -19,7 +19,6 @@ describe('parseRequestHead', () => {
     assert.equal(head.url, '/v1/chat/completions?x=1');
     assert.deepEqual(head.rawHeaders, ['Host', 'a', 'Content-Type', 'application/json', 'Content-Length', '12', 'X-Empty', '']);
     assert.deepEqual({ ...head.headers }, { host: 'a', 'content-type': 'application/json', 'content-length': '12', 'x-empty': '' });
-    assert.equal(Object.getPrototypeOf(head.headers), null);
     assert.equal(head.contentLength, 12);
     assert.equal(head.keepAlive, true);
     assert.equal(head.headLength, text.length - 12);
@@ -29,6 +28,13 @@ describe('parseRequestHead', () => {
     assert.equal(parsed('GET / HTTP/1.1\r\nhost: a\r\nconnection: TE, Close\r\n\r\n').keepAlive, false);
     assert.equal(parsed('GET / HTTP/1.1\r\nhost: a\r\nconnection: keep-alive\r\n\r\n').keepAlive, true);
     assert.equal(parsed('GET / HTTP/1.1\r\nhost: a\r\nconnection: closed\r\n\r\n').keepAlive, true);
+  });
+
+  it('merges a repeated header as node does: joined with ", ", cookies with "; ", the first kept for user-agent and its kind', () => {
+    const head = parsed('GET / HTTP/1.1\r\nhost: a\r\naccept: a/b\r\nAccept: c/d\r\ncookie: x=1\r\ncookie: y=2\r\nuser-agent: one\r\nUser-Agent: two\r\nauthorization: Bearer 1\r\nauthorization: Bearer 2\r\nconnection: keep-alive\r\nconnection: close\r\n\r\n');
+    assert.deepEqual({ ...head.headers }, { host: 'a', accept: 'a/b, c/d', cookie: 'x=1; y=2', 'user-agent': 'one', authorization: 'Bearer 1', connection: 'keep-alive, close' });
+    assert.equal(head.rawHeaders.length, 22);
+    assert.equal(head.keepAlive, false);
   });
 
   it('waits while the head is incomplete, however it is split', () => {
@@ -58,7 +64,9 @@ describe('parseRequestHead', () => {
     ['Upgrade', 'GET / HTTP/1.1\r\nhost: a\r\nupgrade: websocket\r\n\r\n', /upgrade/],
     ['Connection: upgrade', 'GET / HTTP/1.1\r\nhost: a\r\nconnection: Upgrade\r\n\r\n', /upgrade/],
     ['two Content-Lengths', 'POST / HTTP/1.1\r\nhost: a\r\ncontent-length: 3\r\nContent-Length: 3\r\n\r\n', /repeated header content-length/],
-    ['a repeated header', 'GET / HTTP/1.1\r\nhost: a\r\nx-a: 1\r\nX-A: 2\r\n\r\n', /repeated header x-a/],
+    ['a repeated Host', 'GET / HTTP/1.1\r\nhost: a\r\nHost: b\r\n\r\n', /repeated header host/],
+    ['a header named like an Object.prototype member', 'GET / HTTP/1.1\r\nhost: a\r\nconstructor: 1\r\n\r\n', /repeated header constructor/],
+    ['a second Connection asking for an upgrade', 'GET / HTTP/1.1\r\nhost: a\r\nconnection: keep-alive\r\nconnection: upgrade\r\n\r\n', /upgrade/],
     ['a signed Content-Length', 'POST / HTTP/1.1\r\nhost: a\r\ncontent-length: +3\r\n\r\n', /content-length/],
     ['a Content-Length list', 'POST / HTTP/1.1\r\nhost: a\r\ncontent-length: 3, 3\r\n\r\n', /content-length/],
     ['obs-fold', 'GET / HTTP/1.1\r\nhost: a\r\nx-a: 1\r\n  more\r\n\r\n', /obs-fold/],
