@@ -47,6 +47,9 @@ const maxBuffered = 1024 * 1024;
  */
 export class ServerConnection implements ResponseChannel {
   private pending: Buffer | undefined;
+  /** Body bytes that came after `pending`, joined once the body is whole (not a copy per read). */
+  private later: Buffer[] = [];
+  private laterBytes = 0;
   private head: RequestHead | undefined;
   private response: Http1Response | undefined;
   private clientEnded = false;
@@ -106,7 +109,17 @@ export class ServerConnection implements ResponseChannel {
   }
 
   private readonly onData = (chunk: Buffer): void => {
-    this.pending = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
+    const { head } = this;
+    if (this.pending === undefined) this.pending = chunk;
+    else if (head !== undefined) {
+      // The rest of a body: a large one arrives in many reads, and joining at each would copy it over and over.
+      this.later.push(chunk);
+      this.laterBytes += chunk.length;
+      if (this.pending.length + this.laterBytes < head.headLength + head.contentLength) return;
+      this.pending = Buffer.concat([this.pending, ...this.later]);
+      this.later = [];
+      this.laterBytes = 0;
+    } else this.pending = Buffer.concat([this.pending, chunk]);
     if (this.response !== undefined) {
       if (this.pending.length > maxBuffered && !this.paused) {
         this.paused = true;
@@ -185,6 +198,7 @@ export class ServerConnection implements ResponseChannel {
     const { response } = this;
     this.response = undefined;
     this.pending = undefined;
+    this.later = [];
     this.head = undefined;
     this.deadline = 0;
     this.socket.end();
@@ -196,6 +210,7 @@ export class ServerConnection implements ResponseChannel {
     const { response } = this;
     this.response = undefined;
     this.pending = undefined;
+    this.later = [];
     if (response !== undefined && !response.writableFinished) response.destroyByClient();
   };
 

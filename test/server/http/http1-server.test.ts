@@ -144,6 +144,19 @@ describe('Http1Server', () => {
     assert.equal(server.fast.size, 1);
   });
 
+  it('reads a body that arrives in many pieces, with the next request right behind it', async () => {
+    const server = await start(echo, { bodyLimit: 1024 * 1024 });
+    const body = 'x'.repeat(300 * 1024);
+    const c = client(server.port).send(`POST /big HTTP/1.1\r\nhost: x\r\ncontent-length: ${body.length}\r\n\r\n`);
+    for (let at = 0; at < body.length; at += 16 * 1024) {
+      c.send(body.slice(at, at + 16 * 1024) + (at + 16 * 1024 >= body.length ? 'GET /next HTTP/1.1\r\nhost: x\r\n\r\n' : ''));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await c.until((t) => t.endsWith('GET /next'));
+    assert.deepEqual(server.seen.map((s) => [s.path, s.fast, s.body.length]), [['/big', true, body.length], ['/next', true, 0]]);
+    assert.equal(server.seen[0]!.body, body);
+  });
+
   it('reads a request delivered a byte at a time', async () => {
     const server = await start(echo);
     const c = client(server.port);
