@@ -10,6 +10,8 @@ export interface ResponseChannel {
   readonly socket: Socket;
   /** The server is shutting down: answers say Connection: close and the connection ends after them. */
   readonly closing: boolean;
+  /** `Connection: keep-alive` and `Keep-Alive: timeout=N` lines, N from the server's keep-alive timeout. */
+  readonly keepAliveLines: string;
   /** The response's last bytes are written; `close`: end the connection after them. */
   responseEnded(close: boolean): void;
 }
@@ -80,12 +82,12 @@ export class Http1Response extends EventEmitter implements GatewayResponse {
     if (this.fields) delete this.fields[name.toLowerCase()];
   }
 
-  writeHead(status: number, headers?: string[] | Record<string, string>): this {
+  writeHead(status: number, headers?: string[] | Record<string, string | number>): this {
     if (this.headersSent) throw headersSentError('write');
-    if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`Invalid status code: ${status}`);
+    checkStatus(status);
     this.statusCode = status;
     if (headers !== undefined) {
-      const list = Array.isArray(headers) ? headers : Object.entries(headers).flat();
+      const list = Array.isArray(headers) ? headers : Object.entries(headers).flatMap(([name, value]) => [name, typeof value === 'number' ? String(value) : value]);
       for (let i = 0; i < list.length; i += 2) {
         checkName(list[i]!);
         this.checkValue(list[i]!, list[i + 1]!);
@@ -112,25 +114,38 @@ export class Http1Response extends EventEmitter implements GatewayResponse {
     return this.chunked ? this.sendFramed(head, chunk, size) : this.send(head, chunk);
   }
 
+  /**
+   * The last bytes. writableFinished turns true, and 'close' is emitted, once they have left for
+   * the client (as node's 'finish' then 'close'); a client gone before that closes the response
+   * unfinished instead. The connection reads the next request from now on.
+   */
   end(chunk?: string | Uint8Array): this {
     if (this.writableEnded) return this;
     this.writableEnded = true;
-    if (!this.destroyed) {
-      const size = chunk === undefined ? 0 : typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
-      const head = this.committed ? '' : this.commit(size);
-      const body = size === 0 || this.noBody ? undefined : chunk;
-      if (this.chunked) {
-        if (body !== undefined) this.sendFramed(head, body, size, '0\r\n\r\n');
-        else this.send(`${head}0\r\n\r\n`, undefined);
-      } else if (head !== '' || body !== undefined) this.send(head, body);
-    }
     if (this.destroyed) return this;
-    this.writableFinished = true;
+    const size = chunk === undefined ? 0 : typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+    const head = this.committed ? '' : this.commit(size);
+    const body = size === 0 || this.noBody ? undefined : chunk;
+    if (this.chunked) {
+      if (body !== undefined) this.sendFramed(head, body, size, '0\r\n\r\n', this.onSent);
+      else this.send(`${head}0\r\n\r\n`, undefined, this.onSent);
+    } else this.send(head, body, this.onSent);
     this.channel.responseEnded(this.close);
     return this;
   }
 
+  private readonly onSent = (error?: Error | null): void => {
+    if (error) {
+      this.destroyByClient();
+      return;
+    }
+    if (this.destroyed) return;
+    this.writableFinished = true;
+    this.emit('close');
+  };
+
   private checkValue(name: string, value: string): string {
+    if (typeof value !== 'string') throw invalidHeader(`Invalid value "${String(value)}" for header "${name}"`, 'ERR_HTTP_INVALID_HEADER_VALUE');
     if (plainValue.test(value)) return value;
     if (!latin1Value.test(value)) throw invalidHeader(`Invalid character in header content ["${name}"]`, 'ERR_INVALID_CHAR');
     this.latin1 = true;
@@ -144,13 +159,27 @@ export class Http1Response extends EventEmitter implements GatewayResponse {
     this.emit('close');
   }
 
-  /** The head, with framing chosen now: `knownSize` is the whole body's size when end() gives it all. */
+  /**
+   * The head, with framing chosen now: `knownSize` is the whole body's size when end() gives it
+   * all. A head that cannot be framed (a bad status, a coding other than chunked) throws, and the
+   * connection is dropped: the client sees it close rather than wait for an answer that will not come.
+   */
   private commit(knownSize: number | undefined): string {
+    try {
+      return this.buildHead(knownSize);
+    } catch (error) {
+      this.channel.socket.destroy();
+      throw error;
+    }
+  }
+
+  private buildHead(knownSize: number | undefined): string {
     this.committed = true;
     this.headersSent = true;
     const status = this.statusCode;
     this.noBody = this.isHead || status < 200 || status === 204 || status === 304;
-    let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+    checkStatus(status);
+    let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'unknown'}\r\n`;
     let date = false;
     let length = false;
     let connection: string | undefined;
@@ -158,7 +187,13 @@ export class Http1Response extends EventEmitter implements GatewayResponse {
       head += `${name}: ${value}\r\n`;
       const key = name.length === 4 || name.length === 10 || name.length === 14 || name.length === 17 ? name.toLowerCase() : '';
       if (key === 'date') date = true;
-      else if (key === 'content-length' || key === 'transfer-encoding') length = true;
+      else if (key === 'content-length') length = true;
+      else if (key === 'transfer-encoding') {
+        // Only chunked is ours to frame; any other coding would leave the body unframed.
+        if (!/(?:^|,)\s*chunked\s*$/i.test(value)) throw invalidHeader(`Transfer-Encoding "${value}" is not supported; leave the framing to the server`, 'ERR_HTTP_INVALID_HEADER_VALUE');
+        length = true;
+        this.chunked = !this.noBody;
+      }
       else if (key === 'connection') connection = value.toLowerCase();
     };
     const { fields, headList } = this;
@@ -172,7 +207,7 @@ export class Http1Response extends EventEmitter implements GatewayResponse {
     if (headList !== undefined) for (let i = 0; i < headList.length; i += 2) add(headList[i]!, headList[i + 1]!);
     if (!date) head += `Date: ${httpDate()}\r\n`;
     this.close = !this.keepAlive || this.channel.closing || (connection !== undefined && /(?:^|,)\s*close\s*(?:,|$)/.test(connection));
-    if (connection === undefined) head += this.close ? 'Connection: close\r\n' : 'Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n';
+    if (connection === undefined) head += this.close ? 'Connection: close\r\n' : this.channel.keepAliveLines;
     if (!length) {
       // HEAD says how long the body would be when it knows; 1xx, 204 and 304 say nothing.
       if (this.noBody) {
@@ -186,34 +221,51 @@ export class Http1Response extends EventEmitter implements GatewayResponse {
     return `${head}\r\n`;
   }
 
-  /** Writes `head` (latin1) and `body` (UTF-8 when a string) in one go; false when the socket is full. */
-  private send(head: string, body: string | Uint8Array | undefined): boolean {
+  /**
+   * Writes `head` (latin1) and `body` (UTF-8 when a string) in one go; false when the socket is
+   * full. `sent` is called once the bytes have left (with an error when the socket went first).
+   */
+  private send(head: string, body: string | Uint8Array | undefined, sent?: (error?: Error | null) => void): boolean {
     const { socket } = this.channel;
-    if (socket.destroyed) return false;
-    if (body === undefined) return socket.write(head, 'latin1');
-    if (head === '') return socket.write(body);
+    if (socket.destroyed) {
+      sent?.(socketGone());
+      return false;
+    }
+    if (body === undefined) return socket.write(head, 'latin1', sent);
+    if (head === '') return socket.write(body, sent);
     // One string, one write, when the head is ASCII (it nearly always is: latin1 and UTF-8 agree then).
-    if (typeof body === 'string' && !this.latin1) return socket.write(head + body);
+    if (typeof body === 'string' && !this.latin1) return socket.write(head + body, sent);
     socket.cork();
     socket.write(head, 'latin1');
-    const ok = socket.write(body);
+    const ok = socket.write(body, sent);
     socket.uncork();
     return ok;
   }
 
   /** One chunk of the chunked encoding, after `head` when the head has not left yet. */
-  private sendFramed(head: string, chunk: string | Uint8Array, size: number, after = ''): boolean {
+  private sendFramed(head: string, chunk: string | Uint8Array, size: number, after = '', sent?: (error?: Error | null) => void): boolean {
     const open = `${head}${size.toString(16)}\r\n`;
-    if (typeof chunk === 'string') return this.send(open, `${chunk}\r\n${after}`);
+    if (typeof chunk === 'string') return this.send(open, `${chunk}\r\n${after}`, sent);
     const { socket } = this.channel;
-    if (socket.destroyed) return false;
+    if (socket.destroyed) {
+      sent?.(socketGone());
+      return false;
+    }
     socket.cork();
     socket.write(open, 'latin1');
     socket.write(chunk);
-    const ok = socket.write(`\r\n${after}`, 'latin1');
+    const ok = socket.write(`\r\n${after}`, 'latin1', sent);
     socket.uncork();
     return ok;
   }
+}
+
+function socketGone(): Error {
+  return Object.assign(new Error('the client closed the connection'), { code: 'ERR_STREAM_DESTROYED' });
+}
+
+function checkStatus(status: number): void {
+  if (!Number.isInteger(status) || status < 100 || status > 999) throw Object.assign(new RangeError(`Invalid status code: ${status}`), { code: 'ERR_HTTP_INVALID_STATUS_CODE' });
 }
 
 function checkName(name: string): void {

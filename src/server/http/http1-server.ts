@@ -23,6 +23,8 @@ export interface Http1ServerOptions extends ConnectionLimits {
  */
 export class Http1Server implements ConnectionHost {
   closing = false;
+  /** What a kept-alive answer says, as node says it: Keep-Alive's timeout in whole seconds. */
+  readonly keepAliveLines: string;
   private readonly connections = new Set<ServerConnection>();
   private readonly nodeListeners: Array<(socket: Socket) => void>;
   private sweep: NodeJS.Timeout | undefined;
@@ -35,7 +37,8 @@ export class Http1Server implements ConnectionHost {
     // node:http answers a connection with the listener its constructor put on 'connection'.
     this.nodeListeners = node.listeners('connection') as Array<(socket: Socket) => void>;
     if (this.nodeListeners.length === 0) throw new Error('Http1Server: the node server has no connection listener to hand connections to');
-    node.removeAllListeners('connection');
+    for (const listener of this.nodeListeners) node.off('connection', listener);
+    this.keepAliveLines = `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(options.keepAliveTimeoutMs / 1000)}\r\n`;
     node.on('connection', (socket: Socket) => {
       this.connections.add(new ServerConnection(socket, this));
     });

@@ -6,6 +6,7 @@ import { incomplete, parseRequestHead, type RequestHead } from './parse-request-
 /** What a connection needs from its server (http1-server.ts). */
 export interface ConnectionHost {
   readonly closing: boolean;
+  readonly keepAliveLines: string;
   readonly limits: ConnectionLimits;
   dispatch(request: Http1Request, response: Http1Response): void;
   /** Gives the socket, with the bytes read but not answered put back, to node's server. */
@@ -57,13 +58,18 @@ export class ServerConnection implements ResponseChannel {
   private waiting = Waiting.Idle;
   /** performance.now() past which `waiting` is cut short; 0 while nothing is awaited. */
   deadline: number;
-  private requestStart = 0;
+  /** When the request being read began; the first request's clock starts with the connection, as node's does. */
+  private requestStart: number;
+  /** socket.writableLength when the sweep last looked: a response still leaving keeps its connection. */
+  private unsent = -1;
 
   constructor(
     readonly socket: Socket,
     private readonly host: ConnectionHost,
   ) {
-    this.deadline = performance.now() + host.limits.headersTimeoutMs;
+    this.requestStart = performance.now();
+    this.waiting = Waiting.Request;
+    this.deadline = this.requestStart + host.limits.headersTimeoutMs;
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('close', this.onClose);
@@ -75,6 +81,10 @@ export class ServerConnection implements ResponseChannel {
     return this.host.closing;
   }
 
+  get keepAliveLines(): string {
+    return this.host.keepAliveLines;
+  }
+
   /** No request is being read or answered: a keep-alive connection waiting for the next. */
   get idle(): boolean {
     return this.response === undefined && this.pending === undefined;
@@ -82,19 +92,31 @@ export class ServerConnection implements ResponseChannel {
 
   /** The sweep found the deadline passed. */
   expire(): void {
-    if (this.waiting === Waiting.Request) {
-      // The 408 ends our side; a client that does not close in a second is cut.
-      this.socket.off('data', this.onData);
-      this.pending = undefined;
-      this.host.timedOut(this.socket);
+    const { socket } = this;
+    // An answer still leaving for a slow reader is not cut (node starts these clocks once a
+    // response has gone out) unless none of it has moved for a whole request timeout.
+    const unsent = socket.writableLength;
+    if (this.waiting !== Waiting.Request && unsent > 0 && unsent !== this.unsent) {
+      this.unsent = unsent;
+      this.deadline = performance.now() + this.host.limits.requestTimeoutMs;
+      return;
+    }
+    if (this.waiting === Waiting.Request && this.pending !== undefined) {
+      // A request that did not arrive in time: 408 (with nothing of its own read yet, a new or
+      // kept-alive connection just closes, as node's does). A client that does not close is cut.
+      this.stopReading();
+      this.host.timedOut(socket);
       this.wait(Waiting.Close, 1_000);
-    } else this.socket.destroy();
+    } else socket.destroy();
   }
 
   responseEnded(close: boolean): void {
     this.response = undefined;
     if (this.socket.destroyed) return;
+    this.unsent = -1;
     if (close || this.clientEnded || this.host.closing) {
+      // Nothing more is read: a request sent after Connection: close is not run (node's parser drops it too).
+      this.stopReading();
       this.socket.end();
       this.wait(Waiting.Close, 1_000);
       return;
@@ -160,6 +182,13 @@ export class ServerConnection implements ResponseChannel {
     const response = new Http1Response(this, head.method === 'HEAD', head.keepAlive);
     this.response = response;
     this.host.dispatch(new Http1Request(head, bytes.subarray(head.headLength, size)), response);
+  }
+
+  private stopReading(): void {
+    this.socket.off('data', this.onData);
+    this.pending = undefined;
+    this.later = [];
+    this.head = undefined;
   }
 
   private wait(what: Waiting, ms: number): void {

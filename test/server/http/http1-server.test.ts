@@ -18,11 +18,11 @@ interface Started {
   seen: Array<{ path: string; fast: boolean; body: string }>;
 }
 
-const servers: Server[] = [];
+const servers: Http1Server[] = [];
 afterEach(async () => {
   for (const server of servers.splice(0)) {
     server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await new Promise((resolve) => server.node.close(resolve));
   }
 });
 
@@ -49,7 +49,7 @@ async function start(handler: Handler, options: Partial<Http1ServerOptions> = {}
     onTimeout: (socket) => socket.end('HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 7\r\n\r\ntimeout'),
     ...options,
   });
-  servers.push(node);
+  servers.push(fast);
   await new Promise<void>((resolve) => node.listen(0, '127.0.0.1', resolve));
   return { port: (node.address() as AddressInfo).port, node, fast, seen };
 }
@@ -95,8 +95,8 @@ class RawClient {
   async until(test: (text: string) => boolean, limitMs = 3_000): Promise<string> {
     const deadline = Date.now() + limitMs;
     while (!test(this.text)) {
-      if (this.closed) throw new Error(`connection closed; got: ${JSON.stringify(this.text)}`);
-      if (Date.now() > deadline) throw new Error(`timed out; got: ${JSON.stringify(this.text)}`);
+      if (this.closed) throw new Error(`connection closed; got ${this.text.length} chars: ${JSON.stringify(this.text.slice(0, 300))}`);
+      if (Date.now() > deadline) throw new Error(`timed out; got ${this.text.length} chars: ${JSON.stringify(this.text.slice(0, 300))}`);
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
         setTimeout(resolve, 20);
@@ -108,7 +108,7 @@ class RawClient {
   async untilClosed(limitMs = 3_000): Promise<string> {
     const deadline = Date.now() + limitMs;
     while (!this.closed) {
-      if (Date.now() > deadline) throw new Error(`still open; got: ${JSON.stringify(this.text)}`);
+      if (Date.now() > deadline) throw new Error(`still open; got ${this.text.length} chars: ${JSON.stringify(this.text.slice(0, 300))}`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     return this.text;
@@ -327,7 +327,7 @@ describe('Http1Server', () => {
     assert.match(await told.untilClosed(), /GET \/bye$/);
   });
 
-  it('a client that half-closes after its request is gone, as node has it: the response closes unfinished', async () => {
+  it('a client that half-closes after its request is gone, as node has it: the response closes unfinished', { timeout: 10_000 }, async () => {
     const closed = new Promise<{ finished: boolean; destroyed: boolean }>((resolve) => {
       void start((_req, res) => {
         res.once('close', () => resolve({ finished: res.writableFinished, destroyed: res.destroyed }));
@@ -339,7 +339,7 @@ describe('Http1Server', () => {
     assert.deepEqual(await closed, { finished: false, destroyed: true });
   });
 
-  it('a client that goes away mid-answer closes the response (destroyed, not finished) and later writes are dropped', async () => {
+  it('a client that goes away mid-answer closes the response (destroyed, not finished) and later writes are dropped', { timeout: 10_000 }, async () => {
     let response: GatewayResponse | undefined;
     const closed = new Promise<{ finished: boolean; destroyed: boolean }>((resolve) => {
       void start((_req, res) => {
@@ -413,6 +413,93 @@ describe('Http1Server', () => {
     assert.equal(busy.closed, false);
     release();
     assert.match(await busy.untilClosed(), /\r\nconnection: close\r\n[\s\S]*GET \/busy$/i);
+  });
+
+  it('does not run a request the client sends after a Connection: close answer (node drops it too)', async () => {
+    const server = await start(echo);
+    const c = client(server.port).send('GET /first HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
+    await c.until((t) => t.endsWith('GET /first'));
+    c.send('POST /second HTTP/1.1\r\nhost: x\r\ncontent-length: 1\r\n\r\nx');
+    await c.untilClosed();
+    assert.deepEqual(server.seen.map((s) => s.path), ['/first']);
+  });
+
+  it('a large answer to a slow reader is not cut by the keep-alive or close deadline while it is still leaving', async () => {
+    const size = 16 * 1024 * 1024;
+    const server = await start((req, res) => {
+      if (req.url === '/close') res.setHeader('connection', 'close');
+      res.end(Buffer.alloc(size, 97));
+    }, { keepAliveTimeoutMs: 150 });
+    for (const path of ['/keep', '/close']) {
+      const c = client(server.port);
+      c.socket.pause();
+      c.send(`GET ${path} HTTP/1.1\r\nhost: x\r\n\r\n`);
+      await new Promise((resolve) => setTimeout(resolve, 1_300));
+      c.socket.resume();
+      const text = await c.until((t) => t.length >= size && t.endsWith('a'.repeat(64)), 20_000);
+      assert.equal(text.length - text.indexOf('\r\n\r\n') - 4, size, `${path}: the whole body arrived`);
+    }
+  });
+
+  it('a finished answer emits close with writableFinished true once its bytes have left, as node\'s does', { timeout: 10_000 }, async () => {
+    const events = new Promise<{ atEnd: boolean; atClose: boolean }>((resolve) => {
+      void start((_req, res) => {
+        res.end('done');
+        const atEnd = res.writableFinished;
+        res.once('close', () => resolve({ atEnd, atClose: res.writableFinished }));
+      }).then((server) => client(server.port).send('GET / HTTP/1.1\r\nhost: x\r\n\r\n'));
+    });
+    assert.deepEqual(await events, { atEnd: false, atClose: true });
+  });
+
+  it('frames a body the handler marked Transfer-Encoding: chunked, and refuses other codings, bad statuses and undefined values', async () => {
+    const errors: string[] = [];
+    const server = await start((req, res) => {
+      if (req.url === '/chunked') {
+        res.setHeader('transfer-encoding', 'chunked');
+        res.write('abc');
+        res.end();
+        return;
+      }
+      for (const attempt of [
+        () => res.writeHead(99),
+        () => res.writeHead(200, { 'x-a': undefined as unknown as string }),
+      ]) {
+        try {
+          attempt();
+        } catch (error) {
+          errors.push((error as { code: string }).code);
+        }
+      }
+      res.setHeader('transfer-encoding', 'gzip');
+      try {
+        res.end('x');
+      } catch (error) {
+        errors.push((error as { code: string }).code);
+      }
+    });
+    const text = await client(server.port).send('GET /chunked HTTP/1.1\r\nhost: x\r\n\r\n').until((t) => t.endsWith('0\r\n\r\n'));
+    assert.match(text, /\r\ntransfer-encoding: chunked\r\n[\s\S]*\r\n\r\n3\r\nabc\r\n0\r\n\r\n$/);
+    assert.equal(text.split('ransfer-encoding').length - 1, 1);
+    // The answer that cannot be framed drops its connection.
+    assert.equal(await client(server.port).send('GET /other HTTP/1.1\r\nhost: x\r\n\r\n').untilClosed(), '');
+    assert.deepEqual(errors, ['ERR_HTTP_INVALID_STATUS_CODE', 'ERR_HTTP_INVALID_HEADER_VALUE', 'ERR_HTTP_INVALID_HEADER_VALUE']);
+  });
+
+  it('says Keep-Alive: timeout in whole seconds of its own keep-alive timeout', async () => {
+    const server = await start(echo, { keepAliveTimeoutMs: 3_500 });
+    const text = await client(server.port).send('GET /ka HTTP/1.1\r\nhost: x\r\n\r\n').until((t) => t.endsWith('GET /ka'));
+    assert.match(text, /\r\nkeep-alive: timeout=3\r\n/i);
+  });
+
+  it('the first request\'s headers clock starts with the connection, not with its first byte', async () => {
+    const server = await start(echo, { headersTimeoutMs: 600 });
+    const c = client(server.port);
+    const opened = Date.now();
+    setTimeout(() => c.send('G'), 450);
+    assert.match(await c.untilClosed(5_000), /^HTTP\/1\.1 408 /);
+    // Counted from the first byte it would have closed at ~1050 ms; from the connection, at ~600.
+    assert.ok(Date.now() - opened < 950, `closed after ${Date.now() - opened} ms`);
   });
 
   it('readJsonBody takes the fast request\'s body: the limit, empty and broken JSON', async () => {
