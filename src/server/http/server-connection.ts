@@ -53,9 +53,8 @@ export class ServerConnection implements ResponseChannel {
   private laterBytes = 0;
   private head: RequestHead | undefined;
   private response: Http1Response | undefined;
-  private clientEnded = false;
   private paused = false;
-  private waiting = Waiting.Idle;
+  private waiting: Waiting;
   /** performance.now() past which `waiting` is cut short; 0 while nothing is awaited. */
   deadline: number;
   /** When the request being read began; the first request's clock starts with the connection, as node's does. */
@@ -114,7 +113,7 @@ export class ServerConnection implements ResponseChannel {
     this.response = undefined;
     if (this.socket.destroyed) return;
     this.unsent = -1;
-    if (close || this.clientEnded || this.host.closing) {
+    if (close || this.host.closing) {
       // Nothing more is read: a request sent after Connection: close is not run (node's parser drops it too).
       this.stopReading();
       this.socket.end();
@@ -223,7 +222,6 @@ export class ServerConnection implements ResponseChannel {
    * the client going: a response in flight is closed (its request cancelled) and our side ends.
    */
   private readonly onEnd = (): void => {
-    this.clientEnded = true;
     const { response } = this;
     this.response = undefined;
     this.pending = undefined;
