@@ -52,6 +52,8 @@ export interface UnbundleErrorOptions {
   status?: number;
   /** Seconds the client should wait before retrying (sets Retry-After). */
   retryAfterSeconds?: number;
+  /** Overrides the catalogue's retryable flag: a failure that another try would only repeat. */
+  retryable?: boolean;
 }
 
 export class UnbundleError extends Error {
@@ -69,7 +71,7 @@ export class UnbundleError extends Error {
     this.code = code;
     this.status = options.status ?? entry.status;
     this.type = entry.type;
-    this.retryable = entry.retryable;
+    this.retryable = options.retryable ?? entry.retryable;
     this.param = options.param;
     this.retryAfterSeconds = options.retryAfterSeconds;
   }

@@ -22,8 +22,11 @@ const SPACE = 0x20;
 const noEvents: SseEvent[] = [];
 
 export class SseParser {
-  /** Bytes of a line whose terminator has not arrived yet. */
-  private partial: Buffer | undefined;
+  /**
+   * Bytes of a line whose terminator has not arrived yet, one piece per read: they are joined once,
+   * when the line ends (joining at every read made a long line cost quadratic time).
+   */
+  private partial: Buffer[] | undefined;
   /** The previous chunk ended in CR: a LF starting the next one belongs to the same terminator. */
   private skipLeadingLF = false;
   private firstLine = true;
@@ -42,7 +45,12 @@ export class SseParser {
       if (buf[0] === LF) pos = 1;
     }
     if (this.partial !== undefined) {
-      buf = Buffer.concat([this.partial, buf.subarray(pos)]);
+      if (buf.indexOf(LF, pos) === -1 && buf.indexOf(CR, pos) === -1) {
+        if (pos < buf.length) this.partial.push(Buffer.from(buf.subarray(pos)));
+        return noEvents;
+      }
+      this.partial.push(buf.subarray(pos));
+      buf = Buffer.concat(this.partial);
       this.partial = undefined;
       pos = 0;
     }
@@ -66,7 +74,7 @@ export class SseParser {
         lineEnd = nextLF;
         after = nextLF + 1;
       } else {
-        this.partial = Buffer.from(buf.subarray(pos));
+        this.partial = [Buffer.from(buf.subarray(pos))];
         break;
       }
       this.line(buf, pos, lineEnd);
@@ -83,7 +91,7 @@ export class SseParser {
   end(): SseEvent[] {
     this.events = noEvents;
     if (this.partial !== undefined) {
-      const rest = this.partial;
+      const rest = Buffer.concat(this.partial);
       this.partial = undefined;
       this.line(rest, 0, rest.length);
     }

@@ -114,6 +114,8 @@ const httpUpstreamFields = {
   firstByteTimeoutMs: positiveInt.default(120_000),
   /** Longest gap between two body chunks while streaming. */
   idleTimeoutMs: positiveInt.default(60_000),
+  /** Largest answer read from the upstream (a whole JSON answer, or a whole stream), in bytes. */
+  maxResponseBytes: positiveInt.max(512 * 1024 * 1024, { message: 'must be at most 536870912 (512 MiB): a larger answer cannot be held as one string' }).default(128 * 1024 * 1024),
 };
 
 export const openaiCompatibleModelSchema = z.strictObject({

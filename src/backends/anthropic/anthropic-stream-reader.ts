@@ -20,6 +20,11 @@ export class AnthropicStreamReader {
 
   constructor(private readonly modelId: string) {}
 
+  /** `message_stop` arrived: the answer is complete (part-stream.ts ends the stream there). */
+  get done(): boolean {
+    return this.stopped;
+  }
+
   read(data: string): StreamPart[] {
     let event: unknown;
     try {

@@ -6,4 +6,4 @@ export const httpToken = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 export const unsafeHeaderText = /[\r\n\0]/;
 
 /** Headers the upstream client writes itself (http1-pool.ts); a configured value for one would break the framing. */
-export const managedHeaders: ReadonlySet<string> = new Set(['host', 'content-length', 'transfer-encoding', 'connection']);
+export const managedHeaders: ReadonlySet<string> = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'accept-encoding']);

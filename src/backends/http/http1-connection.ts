@@ -8,6 +8,8 @@ import type { Http1Pool, RequestHandler } from './http1-pool.ts';
 export class Exchange {
   connection: Connection | undefined;
   done = false;
+  /** Already sent once more after its reused connection closed unanswered (it is not sent a third time). */
+  resent = false;
   /** Resumes reading for this request only: a late call after it ended must not un-pause the next request on the connection. */
   readonly resume = (): void => {
     if (!this.done) this.connection?.resumeFor(this);
@@ -40,10 +42,16 @@ export class Exchange {
 const enum Phase {
   Connecting,
   Idle,
-  /** Written; not one byte of the answer yet. */
+  /** Written; the answer's final head (after any 1xx) has not arrived yet. */
   Waiting,
   Reading,
   Closed,
+}
+
+/** A reused connection that failed this way before one byte of the answer was the upstream closing it while idle. */
+function isStaleClose(error: Error): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === 'HTTP1_SOCKET_CLOSED' || code === 'ECONNRESET' || code === 'EPIPE';
 }
 
 /** One socket: connects, carries one request at a time, parses its answer into the request's handler. */
@@ -59,6 +67,11 @@ export class Connection implements ResponseSink {
   private trailers: string[] = [];
   /** Counted in the pool's waitingOnConnect until it connects, fails or gives its request away. */
   private boundWhileConnecting = false;
+  /** Answers completed on this connection (a request on it after the first is on a reused connection). */
+  private answered = 0;
+  /** Bytes of the current request's answer received (head included) and of its body. */
+  private received = 0;
+  private bodyBytes = 0;
 
   constructor(
     private readonly pool: Http1Pool,
@@ -113,6 +126,8 @@ export class Connection implements ResponseSink {
     exchange.connection = this;
     this.completed = false;
     this.keepAlive = true;
+    this.received = 0;
+    this.bodyBytes = 0;
     this.parser.reset();
     this.phase = Phase.Waiting;
     this.deadline = this.pool.now() + this.pool.options.firstByteTimeoutMs;
@@ -168,12 +183,21 @@ export class Connection implements ResponseSink {
   /** Closes the socket; the request on it, if any, fails with `error` (or a closed-pool error). */
   destroy(error?: Error): void {
     if (this.phase === Phase.Closed) return;
+    const unanswered = this.phase === Phase.Waiting && this.received === 0;
     this.phase = Phase.Closed;
     this.deadline = 0;
     this.settleConnectWait();
     const exchange = this.exchange;
     this.exchange = undefined;
     this.socket.destroy();
+    if (exchange !== undefined && error !== undefined && unanswered && this.answered > 0 && !exchange.resent && isStaleClose(error)) {
+      // The upstream closed this idle connection as the request went out: send it again (http1-pool.ts).
+      exchange.resent = true;
+      exchange.connection = undefined;
+      this.pool.forget(this);
+      this.pool.resend(exchange);
+      return;
+    }
     if (exchange !== undefined) exchange.fail(error ?? new Http1Error('HTTP1_POOL_CLOSED', 'the connection pool is closed'));
     this.pool.forget(this);
   }
@@ -181,14 +205,30 @@ export class Connection implements ResponseSink {
   // --- ResponseSink
 
   onHead(head: ResponseHead): void {
+    // The final head (the parser keeps 1xx to itself): from here the idle deadline runs.
+    this.phase = Phase.Reading;
+    this.deadline = this.pool.now() + this.pool.options.idleTimeoutMs;
     this.keepAlive = head.keepAlive;
     this.keepAliveHintMs = head.keepAliveHintMs;
     if (this.exchange === undefined) return;
+    if (head.contentEncoding !== undefined && head.contentEncoding.trim().toLowerCase() !== 'identity') {
+      this.destroy(new Http1Error('HTTP1_UNSUPPORTED_ENCODING', `the answer is compressed (Content-Encoding: ${head.contentEncoding.slice(0, 40)}) although the request asked for Accept-Encoding: identity`));
+      return;
+    }
+    if (head.contentLength !== undefined && head.contentLength > this.pool.maxResponseBytes) {
+      this.destroy(tooLarge(this.pool.maxResponseBytes, `announces ${head.contentLength} bytes`));
+      return;
+    }
     if (!this.exchange.handler.onHeaders(head.status, head.rawHeaders, this.exchange.resume, head.statusText)) this.pause();
   }
 
   onBody(chunk: Buffer): void {
     if (this.exchange === undefined) return;
+    this.bodyBytes += chunk.length;
+    if (this.bodyBytes > this.pool.maxResponseBytes) {
+      this.destroy(tooLarge(this.pool.maxResponseBytes, 'went on past it'));
+      return;
+    }
     if (!this.exchange.handler.onData(chunk)) this.pause();
   }
 
@@ -214,8 +254,9 @@ export class Connection implements ResponseSink {
       if (this.phase === Phase.Idle) this.destroy();
       return;
     }
-    this.phase = Phase.Reading;
-    this.deadline = this.pool.now() + this.pool.options.idleTimeoutMs;
+    this.received += data.length;
+    // Until the final head, the first-byte deadline stands (interim 1xx answers do not extend it).
+    if (this.phase === Phase.Reading) this.deadline = this.pool.now() + this.pool.options.idleTimeoutMs;
     let consumed: number;
     try {
       consumed = this.parser.execute(data);
@@ -258,6 +299,7 @@ export class Connection implements ResponseSink {
     const trailers = this.trailers;
     this.trailers = [];
     this.deadline = 0;
+    this.answered++;
     if (this.paused) {
       this.paused = false;
       this.socket.resume();
@@ -277,4 +319,8 @@ export class Connection implements ResponseSink {
     this.paused = true;
     this.socket.pause();
   }
+}
+
+function tooLarge(limit: number, what: string): Http1Error {
+  return new Http1Error('HTTP1_RESPONSE_TOO_LARGE', `the answer ${what}, over the limit of ${limit} bytes (maxResponseBytes)`);
 }

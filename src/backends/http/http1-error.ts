@@ -15,7 +15,11 @@ export type Http1ErrorCode =
   /** A header we were asked to send cannot be sent (a CR or LF in it, a name that is not a token). */
   | 'HTTP1_BAD_REQUEST'
   /** The pool was closed or destroyed. */
-  | 'HTTP1_POOL_CLOSED';
+  | 'HTTP1_POOL_CLOSED'
+  /** The answer is larger than the pool's maxResponseBytes (announced, or counted as it arrived). */
+  | 'HTTP1_RESPONSE_TOO_LARGE'
+  /** The answer is compressed (Content-Encoding other than identity) though we asked for identity. */
+  | 'HTTP1_UNSUPPORTED_ENCODING';
 
 export class Http1Error extends Error {
   constructor(

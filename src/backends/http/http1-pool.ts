@@ -45,6 +45,8 @@ export interface Http1PoolOptions {
   keepAliveMs?: number;
   /** Largest response head (status line and headers) read before the answer is called malformed (default 64 KiB). */
   maxHeadBytes?: number;
+  /** Largest response body, announced or read, before the request fails with HTTP1_RESPONSE_TOO_LARGE (default 128 MiB). */
+  maxResponseBytes?: number;
   /** Extra TLS options for https origins (a `ca` for a private CA, in tests). */
   tls?: tls.ConnectionOptions;
 }
@@ -61,9 +63,13 @@ export interface Http1PoolOptions {
  * against undici's Pool behind the same gateway: ~10 µs less CPU per proxied request (docs/architecture.md).
  *
  * Not done (not needed by our backends): pipelining, request bodies sent as streams, redirects,
- * `Expect: 100-continue`, proxies (HTTP_PROXY) and HTTP/2. A request that fails because a reused
- * connection turned out closed is not retried here: it fails with HTTP1_SOCKET_CLOSED (retryable),
- * and the executor's retry policy decides.
+ * `Expect: 100-continue`, proxies (HTTP_PROXY), compressed answers (we send `Accept-Encoding:
+ * identity`; a compressed answer fails with HTTP1_UNSUPPORTED_ENCODING) and HTTP/2.
+ *
+ * A request whose reused keep-alive connection closes (or resets) before one byte of its answer
+ * arrived is sent once more, at once, ahead of the queue: that is the race of an upstream closing
+ * an idle connection just as a request goes out on it, and the request was not read. Any later
+ * failure is the request's own and goes to its handler (the executor's retry policy decides).
  */
 export class Http1Pool implements RequestDispatcher {
   readonly host: string;
@@ -72,6 +78,7 @@ export class Http1Pool implements RequestDispatcher {
   private readonly hostHeader: string;
   private readonly keepAliveMs: number;
   readonly maxHeadBytes: number;
+  readonly maxResponseBytes: number;
   /** Every open connection, in any state. */
   private readonly live = new Set<Connection>();
   /** Idle connections; the last one is the most recently used. */
@@ -101,6 +108,7 @@ export class Http1Pool implements RequestDispatcher {
     this.hostHeader = url.host;
     this.keepAliveMs = options.keepAliveMs ?? 4_000;
     this.maxHeadBytes = options.maxHeadBytes ?? 64 * 1024;
+    this.maxResponseBytes = options.maxResponseBytes ?? 128 * 1024 * 1024;
     const shortest = Math.min(options.connectTimeoutMs, options.firstByteTimeoutMs, options.idleTimeoutMs, this.keepAliveMs);
     // Timeouts fire up to an eighth late; 5 ms at the finest, once a second at the coarsest.
     this.sweepMs = Math.min(1_000, Math.max(5, Math.floor(shortest / 8)));
@@ -180,6 +188,15 @@ export class Http1Pool implements RequestDispatcher {
     this.settleIfDrained();
   }
 
+  /** A request whose reused connection closed before answering (see the class comment): sent again, first in line. */
+  resend(exchange: Exchange): void {
+    if (this.closing) {
+      exchange.fail(new Http1Error('HTTP1_POOL_CLOSED', 'the connection pool is closed'));
+      return;
+    }
+    this.assign(exchange, true);
+  }
+
   /** An aborted request that still waits in the queue is dropped from it. */
   unqueue(exchange: Exchange): void {
     const at = this.queue.indexOf(exchange, this.queueHead);
@@ -192,7 +209,7 @@ export class Http1Pool implements RequestDispatcher {
 
   // --- internals
 
-  private assign(exchange: Exchange): void {
+  private assign(exchange: Exchange, first = false): void {
     let idle = this.idle.pop();
     if (idle !== undefined) {
       // Past its keep-alive deadline the upstream may be closing it: the sweep has not got to it yet.
@@ -214,7 +231,8 @@ export class Http1Pool implements RequestDispatcher {
       connection.connectFor(exchange, this.now() + this.options.connectTimeoutMs);
       return;
     }
-    this.queue.push(exchange);
+    if (first) this.queue.splice(this.queueHead, 0, exchange);
+    else this.queue.push(exchange);
   }
 
   /**
@@ -271,7 +289,7 @@ export class Http1Pool implements RequestDispatcher {
     if (unsafeHeaderText.test(request.path) || request.path.includes(' ') || !request.path.startsWith('/')) {
       throw new Http1Error('HTTP1_BAD_REQUEST', `the request path ${JSON.stringify(request.path)} must start with "/" and hold no spaces or line breaks`);
     }
-    return `${request.method} ${request.path} HTTP/1.1\r\nhost: ${this.hostHeader}\r\n${this.lastHeaderBlock}content-length: ${Buffer.byteLength(request.body)}\r\n\r\n`;
+    return `${request.method} ${request.path} HTTP/1.1\r\nhost: ${this.hostHeader}\r\n${this.lastHeaderBlock}accept-encoding: identity\r\ncontent-length: ${Buffer.byteLength(request.body)}\r\n\r\n`;
   }
 
   private startSweeper(): void {

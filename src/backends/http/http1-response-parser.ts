@@ -10,6 +10,10 @@ export interface ResponseHead {
   keepAlive: boolean;
   /** The upstream's `Keep-Alive: timeout=N`, in ms (how long it keeps an idle connection). */
   keepAliveHintMs: number | undefined;
+  /** The body's length when Content-Length frames it (undefined for chunked and close-delimited bodies). */
+  contentLength: number | undefined;
+  /** The Content-Encoding header, when the answer has one (repeated headers joined with ", "). */
+  contentEncoding: string | undefined;
 }
 
 /** Where the parser delivers an answer; called synchronously from `execute()` and `end()`. */
@@ -188,6 +192,7 @@ export class Http1ResponseParser {
     let connectionClose = false;
     let connectionKeepAlive = false;
     let keepAliveHintMs: number | undefined;
+    let contentEncoding: string | undefined;
     // Header lines one by one, without an array of them (the common answer has a handful).
     for (let start = firstEnd < 0 ? text.length : firstEnd + 2; start < text.length; ) {
       let end = text.indexOf('\r\n', start);
@@ -232,6 +237,9 @@ export class Http1ResponseParser {
             }
           }
           break;
+        case 16:
+          if (name.toLowerCase() === 'content-encoding') contentEncoding = contentEncoding === undefined ? value : `${contentEncoding}, ${value}`;
+          break;
         case 17:
           if (name.toLowerCase() === 'transfer-encoding') {
             transferEncoded = true;
@@ -250,7 +258,7 @@ export class Http1ResponseParser {
       return;
     }
     const keepAlive = minor === 1 ? !connectionClose : connectionKeepAlive && !connectionClose;
-    const head: ResponseHead = { status, statusText: statusLine.slice(13), rawHeaders, keepAlive, keepAliveHintMs };
+    const head: ResponseHead = { status, statusText: statusLine.slice(13), rawHeaders, keepAlive, keepAliveHintMs, contentLength: undefined, contentEncoding };
     if (status === 204 || status === 304) {
       this.sink.onHead(head);
       this.finish();
@@ -265,6 +273,7 @@ export class Http1ResponseParser {
     } else if (contentLength !== undefined) {
       this.state = State.LengthBody;
       this.remaining = contentLength;
+      head.contentLength = contentLength;
     } else {
       this.state = State.CloseBody;
       head.keepAlive = false;

@@ -8,6 +8,11 @@ import type { StreamPart } from '../types.ts';
 export interface StreamReader {
   read(data: string, event: string | undefined): StreamPart[];
   finish(): StreamPart[];
+  /**
+   * The stream said it is over (OpenAI's `[DONE]`, Anthropic's `message_stop`): the answer is
+   * complete whether or not the HTTP body has ended yet. Absent for formats without an end marker.
+   */
+  readonly done?: boolean;
 }
 
 /** How a streamed answer's body becomes parts: its SSE events through a reader, or a whole JSON answer replayed. */
@@ -64,6 +69,8 @@ export class PartStream implements RequestHandler, AsyncIterableIterator<StreamP
   private size = 0;
   private parser: SseParser | undefined;
   private reader: StreamReader | undefined;
+  /** The upstream exchange is over (its body complete, or failed): nothing is left to drop. */
+  private exchangeOver = false;
   private readonly onAbort = (): void => {
     const reason = this.signal.reason;
     this.fail(this.owner.transportError(reason, this.phase === 'headers' ? 'headers' : 'body', this.signal), true);
@@ -158,7 +165,14 @@ export class PartStream implements RequestHandler, AsyncIterableIterator<StreamP
       case 'sse':
         try {
           const events = this.parser!.push(chunk);
-          for (let i = 0; i < events.length; i++) this.pushAll(this.reader!.read(events[i]!.data, events[i]!.event));
+          const reader = this.reader!;
+          for (let i = 0; i < events.length; i++) {
+            this.pushAll(reader.read(events[i]!.data, events[i]!.event));
+            if (reader.done === true) {
+              this.endAtMarker(reader);
+              return true;
+            }
+          }
         } catch (error) {
           this.fail(this.decodeError(error), false);
           this.abortRequest?.(new Error('the upstream stream was malformed'));
@@ -184,6 +198,7 @@ export class PartStream implements RequestHandler, AsyncIterableIterator<StreamP
   }
 
   onComplete(): void {
+    this.exchangeOver = true;
     if (this.phase === 'status') this.failWithStatus();
     if (this.phase !== 'sse' && this.phase !== 'json') return;
     try {
@@ -201,11 +216,27 @@ export class PartStream implements RequestHandler, AsyncIterableIterator<StreamP
   }
 
   onError(error: Error): void {
+    this.exchangeOver = true;
     if (this.phase === 'idle' || this.phase === 'ended' || this.phase === 'failed' || this.phase === 'closed') return;
     this.fail(this.owner.transportError(error, this.phase === 'headers' ? 'headers' : 'body', this.signal), this.signal.aborted);
   }
 
   // --- internals
+
+  /**
+   * The stream's end marker arrived: its closing parts go out now, without waiting for the body's
+   * end (an upstream that keeps the body open after `[DONE]` must not turn a complete answer into a
+   * timeout). What follows the marker is not read. When the body's end does not come with this read
+   * (the rest of the chunk is parsed before immediates run), the request is dropped, and its
+   * connection with it.
+   */
+  private endAtMarker(reader: StreamReader): void {
+    this.pushAll(reader.finish());
+    this.end();
+    setImmediate(() => {
+      if (!this.exchangeOver) this.abortRequest?.(new Error('the stream was complete at its end marker; the rest of the body is not read'));
+    });
+  }
 
   private start(): void {
     this.phase = 'headers';

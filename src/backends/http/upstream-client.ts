@@ -20,6 +20,8 @@ export interface UpstreamClientOptions {
   connectTimeoutMs: number;
   firstByteTimeoutMs: number;
   idleTimeoutMs: number;
+  /** Largest answer read (default 128 MiB): past it the request fails, not retried. */
+  maxResponseBytes?: number;
   mapStatus: StatusMapper;
 }
 
@@ -55,6 +57,7 @@ export class UpstreamClient implements PartStreamOwner {
       connectTimeoutMs: options.connectTimeoutMs,
       firstByteTimeoutMs: options.firstByteTimeoutMs,
       idleTimeoutMs: options.idleTimeoutMs,
+      ...(options.maxResponseBytes === undefined ? {} : { maxResponseBytes: options.maxResponseBytes }),
     });
   }
 
@@ -160,6 +163,7 @@ export interface HttpUpstreamConfig {
   connectTimeoutMs?: number | undefined;
   firstByteTimeoutMs: number;
   idleTimeoutMs: number;
+  maxResponseBytes?: number | undefined;
 }
 
 /** Where the key goes: the header, and its value for a key (default: the key itself, e.g. x-api-key). */
@@ -202,6 +206,7 @@ export function upstreamClientFor(
     connectTimeoutMs: config.connectTimeoutMs ?? 10_000,
     firstByteTimeoutMs: config.firstByteTimeoutMs,
     idleTimeoutMs: config.idleTimeoutMs,
+    ...(config.maxResponseBytes === undefined ? {} : { maxResponseBytes: config.maxResponseBytes }),
     mapStatus: mapStatus(key),
   });
   return { client, missing };

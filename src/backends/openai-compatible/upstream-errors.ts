@@ -141,6 +141,13 @@ export function errorFromTransport(modelId: string, error: unknown, phase: Trans
   if (code === 'HTTP1_LENGTH_MISMATCH') {
     return new UnbundleError('UNBUNDLE_E_UPSTREAM_MALFORMED', `Model "${modelId}": the upstream's answer was shorter than its Content-Length (${reason}).`, { cause: error });
   }
+  if (code === 'HTTP1_RESPONSE_TOO_LARGE' || (error instanceof RangeError && phase === 'body')) {
+    // Another try would fetch (and buffer) the same answer again: not retried on this model.
+    return new UnbundleError('UNBUNDLE_E_UPSTREAM_MALFORMED', `Model "${modelId}": the upstream's answer is too large (${reason}). Raise the model's maxResponseBytes if such answers are expected.`, { cause: error, retryable: false });
+  }
+  if (code === 'HTTP1_UNSUPPORTED_ENCODING') {
+    return new UnbundleError('UNBUNDLE_E_UPSTREAM_MALFORMED', `Model "${modelId}": ${reason}. unbundle does not decompress answers: turn compression off on the upstream (or on a proxy in front of it).`, { cause: error, retryable: false });
+  }
   if (code === 'HTTP1_BAD_REQUEST') {
     return new UnbundleError('UNBUNDLE_E_CONFIG', `Model "${modelId}": the request cannot be sent: ${reason}. Check the model's headers in the portfolio, and the API key's environment variable (a line break in it?).`, { cause: error });
   }

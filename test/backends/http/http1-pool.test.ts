@@ -152,6 +152,7 @@ test('requests go out with the head we expect and the body intact, and sequentia
     `host: 127.0.0.1:${port}`,
     'content-type: application/json',
     'x-tenant: acme',
+    'accept-encoding: identity',
     `content-length: ${Buffer.byteLength('{"n":0,"text":"é"}')}`,
   ]);
 });

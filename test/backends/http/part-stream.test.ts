@@ -10,10 +10,15 @@ import { LightAbortController } from '../../../src/util/light-abort-controller.t
 
 /** A tiny dialect: `data: {"t":"x"}` is a text part, `data: [DONE]` ends, `{"bad":1}` is malformed. */
 class TestReader implements StreamReader {
-  private done = false;
+  private sawDone = false;
+  /** `marker`: the reader reports `[DONE]` as the stream's end marker (`done`), as OpenAI's does. */
+  constructor(private readonly marker = false) {}
+  get done(): boolean | undefined {
+    return this.marker ? this.sawDone : undefined;
+  }
   read(data: string): StreamPart[] {
     if (data === '[DONE]') {
-      this.done = true;
+      this.sawDone = true;
       return [];
     }
     const json = JSON.parse(data) as { t?: string };
@@ -21,7 +26,7 @@ class TestReader implements StreamReader {
     return [{ type: 'text-delta', text: json.t }];
   }
   finish(): StreamPart[] {
-    if (!this.done) throw new UnbundleError('UNBUNDLE_E_UPSTREAM_MALFORMED', 'cut short');
+    if (!this.sawDone) throw new UnbundleError('UNBUNDLE_E_UPSTREAM_MALFORMED', 'cut short');
     return [{ type: 'finish', finishReason: 'stop' }];
   }
 }
@@ -99,6 +104,14 @@ before(async () => {
     } else if (url === '/whole') {
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
       res.end('{"whole":"in one piece"}');
+    } else if (url === '/done-open') {
+      // The end marker, then the body is left open (no terminating chunk).
+      res.writeHead(200, sse);
+      res.write('data: {"t":"a"}\n\ndata: [DONE]\n\n');
+      open.push(res);
+    } else if (url === '/done-end') {
+      res.writeHead(200, sse);
+      res.end('data: {"t":"a"}\n\ndata: [DONE]\n\n');
     } else if (url === '/silent') {
       open.push(res);
     }
@@ -295,4 +308,29 @@ test('a signal aborted before the stream starts is a cancellation whatever its r
   const stream = new PartStream(owner, pool, post('/split'), controller.signal, decoding, 1024);
   await assert.rejects(stream.next(), (error: UnbundleError) => error.code === 'UNBUNDLE_E_CANCELLED');
   assert.deepEqual(owner.noted, []);
+});
+
+test('a stream ends at its end marker even when the upstream leaves the body open; that connection is dropped, not reused', async () => {
+  const pool = newPool({ idleTimeoutMs: 30_000 });
+  const owner = new TestOwner();
+  const markerDecoding: StreamDecoding = { ...decoding, reader: () => new TestReader(true) };
+  const started = performance.now();
+  const stream = new PartStream(owner, pool, post('/done-open'), new LightAbortController().signal, markerDecoding, 1024);
+  assert.deepEqual(await collect(stream), ['a', 'finish']);
+  assert.ok(performance.now() - started < 5_000, 'complete at [DONE], long before the idle timeout');
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.deepEqual(pool.stats, { open: 0, idle: 0, queued: 0 }, 'the half-read connection is closed');
+  assert.equal(owner.active, 0);
+  assert.deepEqual(owner.noted, [], 'dropping the rest of a complete answer is not an error');
+});
+
+test('a stream whose body ends right after its end marker keeps its connection for the next request', async () => {
+  const pool = newPool();
+  const markerDecoding: StreamDecoding = { ...decoding, reader: () => new TestReader(true) };
+  const stream = new PartStream(new TestOwner(), pool, post('/done-end'), new LightAbortController().signal, markerDecoding, 1024);
+  assert.deepEqual(await collect(stream), ['a', 'finish']);
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.deepEqual(pool.stats, { open: 1, idle: 1, queued: 0 });
 });

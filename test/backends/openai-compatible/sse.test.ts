@@ -96,6 +96,23 @@ describe('SseParser', () => {
     assert.deepEqual(parseChunks([Buffer.from(': ping\n\nevent: x\n\n:\n\n')]), []);
   });
 
+  it('reassembles a 2 MB line that arrives in 1 KiB pieces, whatever its terminator, and one left open at the end', () => {
+    const payload = 'é'.repeat(1_000_000);
+    for (const terminator of ['\n\n', '\r\n\r\n', '\r\r']) {
+      const wire = Buffer.from(`data: ${payload}${terminator}data: next${terminator}`);
+      const parser = new SseParser();
+      const events: SseEvent[] = [];
+      for (let at = 0; at < wire.length; at += 1024) events.push(...parser.push(wire.subarray(at, at + 1024)));
+      events.push(...parser.end());
+      assert.deepEqual(events.map((event) => event.data.length), [payload.length, 4], JSON.stringify(terminator));
+      assert.equal(events[0]!.data, payload);
+    }
+    const open = new SseParser();
+    const wire = Buffer.from(`data: ${payload}`);
+    for (let at = 0; at < wire.length; at += 1024) assert.deepEqual(open.push(wire.subarray(at, at + 1024)), []);
+    assert.equal(open.end()[0]!.data, payload);
+  });
+
   it('accepts strings as well as bytes', () => {
     const parser = new SseParser();
     assert.deepEqual(parser.push('data: é\n\n'), [{ data: 'é' }]);
