@@ -50,9 +50,20 @@ Options:
     const oneRunKey = !io.env[keyEnv] && loopbackHosts.has(host) ? randomBytes(24).toString('base64url') : undefined;
     const env = oneRunKey ? { ...io.env, [keyEnv]: oneRunKey } : io.env;
     const dashboard = dashboardOptionsFromEnv(env, io.cwd);
-    const gateway = new Gateway({ portfolio, models, logger, ledger, env, cwd: io.cwd, dashboard });
-    if (values.warm) await models.warmAll();
-    const address = await gateway.listen(port ?? portfolio.server.port, host);
+    let gateway: Gateway | undefined;
+    let address: Awaited<ReturnType<Gateway['listen']>>;
+    try {
+      gateway = new Gateway({ portfolio, models, logger, ledger, env, cwd: io.cwd, dashboard });
+      if (values.warm) await models.warmAll();
+      address = await gateway.listen(port ?? portfolio.server.port, host);
+    } catch (error) {
+      // Nothing listens: release what was opened (the ledger's insert thread, stores, loaded models),
+      // so the process exits with the error's code instead of living on with nothing behind it.
+      await gateway?.shutdown(0).catch(() => undefined);
+      await ledger?.close().catch(() => undefined);
+      await models.close().catch(() => undefined);
+      throw error;
+    }
     // Handlers first: a supervisor may send SIGTERM the moment it reads "listening on".
     const stopped = new Promise<void>((resolve) => {
       let stopping = false;

@@ -134,7 +134,10 @@ function countsAgainstBackend(error: UnbundleError): boolean {
 /** The outcome when a request-level abort (client gone, deadline, shutdown) stopped the attempt. */
 function requestEnded(ctx: ChainContext, cause: unknown): UnbundleError {
   if (ctx.timedOut()) return new UnbundleError('UNBUNDLE_E_UPSTREAM_TIMEOUT', `The request did not finish within ${ctx.timeoutMs} ms.`, { cause });
-  if (cause instanceof UnbundleError && cause.code === 'UNBUNDLE_E_CANCELLED') return cause;
+  // The server cut it at the end of its shutdown grace period: 503, retryable (not the client's 499).
+  const reason: unknown = ctx.signal.reason;
+  if (reason instanceof UnbundleError && reason.code === 'UNBUNDLE_E_SHUTTING_DOWN') return reason;
+  if (cause instanceof UnbundleError && (cause.code === 'UNBUNDLE_E_CANCELLED' || cause.code === 'UNBUNDLE_E_SHUTTING_DOWN')) return cause;
   return new UnbundleError('UNBUNDLE_E_CANCELLED', 'The request was cancelled.', { cause });
 }
 

@@ -29,6 +29,7 @@ import { answerClientError, answerRequestTimeout, isLoopback, maxHeaderBytes, to
 import type { GatewayRequest, GatewayResponse } from './http/gateway-http.ts';
 import { Http1Server } from './http/http1-server.ts';
 import { sendError } from './respond.ts';
+import { listenError } from './listen-error.ts';
 import { requestLogLine } from './request-log-line.ts';
 
 export interface GatewayOptions {
@@ -137,15 +138,15 @@ export class Gateway {
 
   async listen(port = this.options.portfolio.server.port, host = this.options.portfolio.server.host): Promise<{ host: string; port: number; url: string }> {
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
+      this.server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, host, port)));
       this.server.listen(port, host, () => {
         this.server.off('error', reject);
         resolve();
       });
     });
-    this.executor.startHealthChecks();
     const address = this.server.address() as AddressInfo;
     this.checkOpenBinding(address.address);
+    this.executor.startHealthChecks();
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return { host: address.address, port: address.port, url: `http://${shownHost}:${address.port}` };
   }
@@ -181,7 +182,8 @@ export class Gateway {
     while (this.inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     if (this.inFlight.size > 0) {
       this.options.logger.warn({ inFlight: this.inFlight.size, graceMs }, 'grace period over: cancelling in-flight requests');
-      for (const ctx of this.inFlight) ctx.controller.abort(new Error('server shutting down'));
+      const reason = new UnbundleError('UNBUNDLE_E_SHUTTING_DOWN', `The server shut down before this request finished (server.shutdownGraceMs: ${graceMs} ms); retry it against another replica or in a moment.`, { retryAfterSeconds: 1 });
+      for (const ctx of this.inFlight) ctx.controller.abort(reason);
       const cutoff = Date.now() + 1_000;
       while (this.inFlight.size > 0 && Date.now() < cutoff) await new Promise((r) => setTimeout(r, 10));
     }

@@ -111,6 +111,24 @@ describe('OpenAI-compatible HTTP surface (official openai client, scripted backe
     }
   });
 
+  it('refuses empty embedding inputs and tools on legacy completions, naming the field', async () => {
+    const cases: Array<[string, Record<string, unknown>, number, string, string]> = [
+      ['embeddings', { model: 'alpha', input: '' }, 400, 'input', 'UNBUNDLE_E_BAD_REQUEST'],
+      ['embeddings', { model: 'alpha', input: ['a', '', ' '] }, 400, 'input[1]', 'UNBUNDLE_E_BAD_REQUEST'],
+      ['completions', { model: 'alpha', prompt: 'x', tools: [{ type: 'function', function: { name: 'f' } }] }, 400, 'tools', 'UNBUNDLE_E_UNSUPPORTED'],
+      ['completions', { model: 'alpha', prompt: 'x', tool_choice: 'auto' }, 400, 'tool_choice', 'UNBUNDLE_E_UNSUPPORTED'],
+    ];
+    for (const [endpoint, body, status, param, code] of cases) {
+      const response = await fetch(`${started.url}/v1/${endpoint}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      assert.equal(response.status, status, JSON.stringify(body));
+      const json = (await response.json()) as { error: { param: string; code: string } };
+      assert.equal(json.error.param, param);
+      assert.equal(json.error.code, code);
+    }
+    // A space is text: it still gets its vector.
+    assert.equal((await client.embeddings.create({ model: 'alpha', input: [' '] })).data.length, 1);
+  });
+
   it('rejects bad JSON with 400 and an oversized body with 413', async () => {
     const bad = await fetch(`${started.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model": "alpha",' });
     assert.equal(bad.status, 400);

@@ -29,7 +29,29 @@ describe('graceful shutdown', () => {
     await started.gateway.shutdown(200);
     assert.ok(Date.now() - t0 < 3_000, 'shutdown waited far past its grace period');
     assert.equal(stuck.calls[0]!.signal.aborted, true, 'the stuck generation was not cancelled');
-    await inFlight;
+    const response = (await inFlight) as Response;
     assert.equal(stuck.active, 0);
+    // The client is told the server went away (503, retryable), not that it cancelled (499).
+    assert.equal(response.status, 503);
+    assert.equal(response.headers.get('retry-after'), '1');
+    const body = (await response.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'UNBUNDLE_E_SHUTTING_DOWN');
+    assert.match(body.error.message, /shutdownGraceMs: 200 ms/);
+  });
+
+  it('ends a stream cut by the grace period with a shutting-down error event after the text so far', async () => {
+    const slow = new ScriptedBackend('slow-stream', { text: 'one two three', partDelayMs: 60_000 });
+    const started = await startGatewayWith([{ config: scriptedConfig('slow-stream'), backend: slow }]);
+    const response = await fetch(`${started.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'slow-stream', stream: true, messages: [{ role: 'user', content: 'x' }] }) });
+    assert.equal(response.status, 200);
+    const text = response.text();
+    while (slow.active === 0) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 50));
+    await started.gateway.shutdown(100);
+    const wire = await text;
+    assert.match(wire, /"content":"one "/);
+    const last = wire.trim().split('\n\n').at(-1)!;
+    assert.equal((JSON.parse(last.slice('data: '.length)) as { error: { code: string } }).error.code, 'UNBUNDLE_E_SHUTTING_DOWN');
+    assert.doesNotMatch(wire, /\[DONE\]/);
   });
 });

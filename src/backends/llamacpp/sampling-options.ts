@@ -1,6 +1,7 @@
 import type { Llama, LlamaGrammar } from 'node-llama-cpp';
 import { UnbundleError } from '../../errors.ts';
 import type { GenerationOptions, ResponseFormat } from '../types.ts';
+import { grammarSchema } from './grammar-schema.ts';
 
 /** When a request gives no temperature: llama.cpp's server default, gentler than OpenAI's 1.0. */
 export const defaultTemperature = 0.8;
@@ -73,11 +74,11 @@ export class GrammarCache {
       if (format.type === 'json_object') return await this.llama.getGrammarFor('json');
       // node-llama-cpp accepts the JSON Schema subset it can express as a grammar and ignores
       // keywords it does not know (pattern, format: email), so the output is JSON of the right shape.
-      return await this.llama.createGrammarForJsonSchema(format.schema as Parameters<Llama['createGrammarForJsonSchema']>[0]);
+      return await this.llama.createGrammarForJsonSchema(grammarSchema(format.schema) as Parameters<Llama['createGrammarForJsonSchema']>[0]);
     } catch (error) {
       throw new UnbundleError(
         'UNBUNDLE_E_BAD_REQUEST',
-        `response_format: cannot turn this JSON schema into a llama.cpp grammar: ${(error as Error).message}. Simplify the schema (objects, arrays, enums, const, oneOf, $defs/$ref are supported).`,
+        `response_format: cannot turn this JSON schema into a llama.cpp grammar: ${(error as Error).message}. Simplify the schema (objects, arrays, enums, const, oneOf and anyOf, type lists, $defs/$ref are supported).`,
         { param: 'response_format', cause: error },
       );
     }

@@ -91,5 +91,7 @@ export class SlotPool<T> {
 }
 
 export function cancelled(signal: AbortSignal): UnbundleError {
+  // The server's shutdown cut the request: its own error (503, retryable) goes on.
+  if (signal.reason instanceof UnbundleError && signal.reason.code === 'UNBUNDLE_E_SHUTTING_DOWN') return signal.reason;
   return new UnbundleError('UNBUNDLE_E_CANCELLED', 'The request was cancelled before it finished.', { cause: signal.reason });
 }

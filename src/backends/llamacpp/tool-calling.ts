@@ -61,7 +61,8 @@ function toolInstructions(tools: readonly ToolDefinition[], mayAnswer: boolean):
 /**
  * The model's JSON → text or one tool call. An answer cut short by max_tokens cannot be whole
  * JSON; a call whose name was already written is still reported (arguments as far as they got,
- * finish "length"), the way OpenAI reports a truncated call, and anything else is kept as text.
+ * finish "length"), the way OpenAI reports a truncated call; a reply is the text it got to; and a
+ * cut before either is recognisable is an empty answer: the grammar's JSON never reaches the client.
  */
 export function readToolAnswer(output: string, finishReason: FinishReason): { text: string; toolCalls: ToolCall[]; finishReason: FinishReason } {
   let value: unknown;
@@ -70,6 +71,9 @@ export function readToolAnswer(output: string, finishReason: FinishReason): { te
   } catch {
     const partial = /^\s*\{\s*"name"\s*:\s*"((?:[^"\\]|\\.)*)"\s*,\s*"arguments"\s*:\s*([\s\S]*)$/.exec(output);
     if (partial !== null) return { text: '', toolCalls: [{ id: newCallId(), name: JSON.parse(`"${partial[1]}"`) as string, arguments: partial[2]! }], finishReason };
+    const reply = /^\s*\{\s*"answer"\s*:\s*"/.exec(output);
+    if (reply !== null) return { text: jsonStringPrefix(output.slice(reply[0].length)), toolCalls: [], finishReason };
+    if (/^\s*\{/.test(output)) return { text: '', toolCalls: [], finishReason };
     return { text: output, toolCalls: [], finishReason };
   }
   if (typeof value === 'object' && value !== null) {
@@ -80,6 +84,12 @@ export function readToolAnswer(output: string, finishReason: FinishReason): { te
     if (typeof record.answer === 'string') return { text: record.answer, toolCalls: [], finishReason };
   }
   return { text: output, toolCalls: [], finishReason };
+}
+
+/** The text of a JSON string literal cut short: up to its closing quote or its last whole character (a cut escape is dropped). */
+function jsonStringPrefix(body: string): string {
+  const whole = /^(?:[^"\\]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*/.exec(body)![0];
+  return JSON.parse(`"${whole}"`) as string;
 }
 
 function newCallId(): string {

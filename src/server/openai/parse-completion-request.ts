@@ -25,6 +25,10 @@ export function parseCompletionBody(body: unknown): ParsedCompletionBody {
   const n = optionalInt(body, 'n', 1, 128);
   if (n !== undefined && n !== 1) throw new UnbundleError('UNBUNDLE_E_UNSUPPORTED', 'Only n=1 is supported.', { param: 'n' });
   if (body.echo === true) throw new UnbundleError('UNBUNDLE_E_UNSUPPORTED', 'echo=true is not supported.', { param: 'echo' });
+  // Tools belong to chat: on a legacy completion they would be dropped (local) or sent to a server that ignores them.
+  for (const field of ['tools', 'tool_choice', 'functions', 'function_call'] as const) {
+    if (body[field] !== undefined) throw new UnbundleError('UNBUNDLE_E_UNSUPPORTED', `'${field}' is not supported on /v1/completions; send tools to /v1/chat/completions.`, { param: field });
+  }
   const request: CompletionRequest = { kind: 'completion', prompt };
   const maxTokens = optionalInt(body, 'max_tokens', 1);
   if (maxTokens !== undefined) request.maxTokens = maxTokens;

@@ -19,6 +19,9 @@ export function parseEmbeddingBody(body: unknown): ParsedEmbeddingBody {
     throw new UnbundleError('UNBUNDLE_E_UNSUPPORTED', "Token-id input is not supported; send 'input' as text.", { param: 'input' });
   } else throw invalid('input', 'expected a non-empty string or a non-empty array of strings.');
   if (texts.length > 2048) throw invalid('input', `at most 2048 inputs per request, got ${texts.length}.`);
+  // An empty text has no embedding (a local model would answer a zero-length vector); OpenAI refuses it too.
+  const empty = texts.indexOf('');
+  if (empty !== -1) throw invalid(typeof input === 'string' ? 'input' : `input[${empty}]`, 'must not be an empty string.');
   const format = optionalString(body, 'encoding_format') ?? 'float';
   if (format !== 'float' && format !== 'base64') throw invalid('encoding_format', "expected 'float' or 'base64'.");
   const request: EmbedRequest = { input: texts };

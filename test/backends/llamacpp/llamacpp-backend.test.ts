@@ -89,6 +89,19 @@ describe('completion', () => {
     assert.ok(Number.isInteger(value.age));
   });
 
+  test('json_schema with anyOf (what zodResponseFormat emits for unions and nullables) is enforced', async () => {
+    const schema = { type: 'object', properties: { a: { anyOf: [{ type: 'integer' }, { type: 'boolean' }] } }, required: ['a'], additionalProperties: false };
+    for (const seed of [1, 2, 3]) {
+      const result = await stories.generate(
+        { kind: 'completion', prompt: storiesPrompt, temperature: 0.8, seed, maxTokens: 48, responseFormat: { type: 'json_schema', schema } },
+        never,
+      );
+      assert.equal(result.finishReason, 'stop', result.text);
+      const value = (JSON.parse(result.text) as { a: unknown }).a;
+      assert.ok(Number.isInteger(value) || typeof value === 'boolean', `a is ${JSON.stringify(value)}`);
+    }
+  });
+
   test('a prompt longer than the context is UNBUNDLE_E_CONTEXT_LENGTH with the numbers', async () => {
     const prompt = 'the little dog ran to the park and '.repeat(60);
     await assert.rejects(stories.generate({ kind: 'completion', prompt, maxTokens: 4 }, never), (error) => {

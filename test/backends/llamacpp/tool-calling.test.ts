@@ -139,6 +139,10 @@ describe('tool grammar and answer reading (no model)', () => {
     assert.equal(cut.finishReason, 'length');
     assert.equal(cut.toolCalls[0]!.name, 'get_weather');
     assert.equal(cut.toolCalls[0]!.arguments, '{"city":"Os');
-    assert.deepEqual(readToolAnswer('{"answer":"Hel', 'length'), { text: '{"answer":"Hel', toolCalls: [], finishReason: 'length' });
+    // A reply cut short is its text so far, never the grammar's JSON (a cut escape is dropped).
+    assert.deepEqual(readToolAnswer('{"answer":"Hel', 'length'), { text: 'Hel', toolCalls: [], finishReason: 'length' });
+    assert.deepEqual(readToolAnswer('{ "answer": "It\'s a \\"spec\\u00e9\\', 'length'), { text: 'It\'s a "specé', toolCalls: [], finishReason: 'length' });
+    assert.deepEqual(readToolAnswer('{ "answer"', 'length'), { text: '', toolCalls: [], finishReason: 'length' });
+    assert.deepEqual(readToolAnswer('{ "na', 'length'), { text: '', toolCalls: [], finishReason: 'length' });
   });
 });
