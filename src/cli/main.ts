@@ -52,7 +52,8 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     return await command.run(rest, io);
   } catch (error) {
     if (isUnbundleError(error)) {
-      io.stderr.write(`unbundle: ${error.message}\n`);
+      // Usage errors already say which command they are about ("unbundle serve: ...").
+      io.stderr.write(error.message.startsWith('unbundle ') ? `${error.message}\n` : `unbundle: ${error.message}\n`);
       return exitCodeFor(error);
     }
     io.stderr.write(`unbundle: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);

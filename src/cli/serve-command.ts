@@ -88,7 +88,11 @@ Options:
       process.once('SIGTERM', stop);
     });
     io.stderr.write(`unbundle serving ${models.ids().length} model(s) from ${source}\n`);
-    for (const { config } of models.list()) io.stderr.write(`  - ${config.id} (${config.backend}, zone ${config.zone})\n`);
+    for (const { config, state } of models.states()) {
+      // A model that cannot work as configured (its API key's variable unset) is named now, not at its first request.
+      const problem = state.status === 'error' && state.lastError !== undefined ? `  — will fail: ${state.lastError}` : '';
+      io.stderr.write(`  - ${config.id} (${config.backend}, zone ${config.zone})${problem}\n`);
+    }
     if (ledger) {
       const where = ledger.location.kind === 'sqlite' ? ledger.location.file : ledger.location.kind === 'postgres' ? `Postgres (${ledger.location.urlEnv})` : 'memory';
       io.stderr.write(`ledger: ${ledger.location.kind} at ${where}\n`);

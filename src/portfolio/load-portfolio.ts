@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { ConfigError, describeIssue } from './config-error.ts';
 import { portfolioSchema, type Portfolio, type PortfolioInput } from './schema.ts';
+import { readGgufHeaderSync } from './gguf-header.ts';
 
 export interface LoadedPortfolio {
   portfolio: Portfolio;
@@ -22,10 +23,12 @@ export function parsePortfolio(raw: unknown, source: string, baseDir: string): P
     if (model.backend !== 'llamacpp') model.connectTimeoutMs ??= portfolio.resilience.timeouts.connectMs;
     if (model.backend !== 'llamacpp') return;
     model.path = path.resolve(baseDir, model.path);
-    problems.push(...checkFile(model.path, `models[${index}].path`));
+    const pathProblems = checkFile(model.path, `models[${index}].path`);
+    problems.push(...(pathProblems.length > 0 ? pathProblems : checkGgufKind(model.path, `models[${index}].path`, 'model')));
     if (model.lora !== undefined) {
       model.lora = path.resolve(baseDir, model.lora);
-      problems.push(...checkFile(model.lora, `models[${index}].lora`));
+      const loraProblems = checkFile(model.lora, `models[${index}].lora`);
+      problems.push(...(loraProblems.length > 0 ? loraProblems : checkGgufKind(model.lora, `models[${index}].lora`, 'adapter')));
     }
   });
   const audit = portfolio.policy?.audit;
@@ -55,6 +58,23 @@ function checkFile(file: string, where: string, want = 'a .gguf file'): string[]
     return [`${where}: file not found: ${file} — check the path (relative paths are resolved from the config file's folder)`];
   }
   if (!statSync(file).isFile()) return [`${where}: ${file} is not a file — point it at ${want}`];
+  return [];
+}
+
+/**
+ * A model given as an adapter, or an adapter given as a model, is named now rather than at the
+ * first request. Only files whose GGUF header reads are judged; a broken file is left to the model
+ * load, which explains what is wrong with it.
+ */
+function checkGgufKind(file: string, where: string, want: 'model' | 'adapter'): string[] {
+  let header: ReturnType<typeof readGgufHeaderSync>;
+  try {
+    header = readGgufHeaderSync(file);
+  } catch {
+    return [];
+  }
+  if (want === 'model' && header.isAdapter) return [`${where}: ${file} is a LoRA adapter, not a model — set path to its base model's .gguf and give this file as lora:`];
+  if (want === 'adapter' && !header.isAdapter) return [`${where}: ${file} is a model, not a LoRA adapter — lora: takes an adapter .gguf made for the model in path`];
   return [];
 }
 

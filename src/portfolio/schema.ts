@@ -74,13 +74,13 @@ export const llamacppModelSchema = z.strictObject({
   zone: zone.default('local'),
   /** CPU threads for generation; default: the real core count. */
   threads: positiveInt.optional(),
-  contextSize: positiveInt.default(2048),
+  contextSize: positiveInt.max(16_777_216).default(2048),
   /** Concurrent sequences served by this model (batched together). */
   parallel: positiveInt.max(64).default(4),
   /** Requests allowed to wait for a free sequence; beyond this, 429. */
   queueLimit: z.number().int().min(0).default(64),
   /** Offload to a GPU when one is present. */
-  gpu: z.union([z.literal('auto'), z.literal(false), z.enum(['cuda', 'vulkan', 'metal'])]).default(false),
+  gpu: z.union([z.literal('auto'), z.literal(false), z.enum(['cuda', 'vulkan', 'metal'])], { error: 'must be false (CPU only), auto (a GPU when one is found), cuda, vulkan or metal' }).default(false),
   /** Serve /v1/embeddings from this model. */
   embeddings: z.boolean().default(true),
   /** Default max_tokens when a request does not set one. */
@@ -123,7 +123,7 @@ export const openaiCompatibleModelSchema = z.strictObject({
   backend: z.literal('openai-compatible'),
   /** A known server or provider whose baseURL, apiKeyEnv and zone fill in what is not set. */
   provider: z.enum(openaiCompatibleProviderNames).optional(),
-  baseURL: z.url({ message: 'must be a full URL such as http://127.0.0.1:8000/v1 (or set provider: openai, mistral, ollama, …)' }),
+  baseURL: z.url({ protocol: /^https?$/, message: 'must be a full http:// or https:// URL such as http://127.0.0.1:8000/v1 (or set provider: openai, mistral, ollama, …)' }),
   apiKeyEnv: envName.optional(),
   /** Name sent upstream; default: the id. */
   model: z.string().min(1).optional(),
@@ -135,7 +135,7 @@ export const openaiCompatibleModelSchema = z.strictObject({
 export const anthropicModelSchema = z.strictObject({
   ...commonModelFields,
   backend: z.literal('anthropic'),
-  baseURL: z.url({ message: 'must be a full URL such as https://api.anthropic.com' }).default('https://api.anthropic.com'),
+  baseURL: z.url({ protocol: /^https?$/, message: 'must be a full http:// or https:// URL such as https://api.anthropic.com' }).default('https://api.anthropic.com'),
   apiKeyEnv: envName.default('ANTHROPIC_API_KEY'),
   /** Anthropic's model name, e.g. claude-sonnet-4-0; default: the id. */
   model: z.string().min(1).optional(),
@@ -150,7 +150,7 @@ export const anthropicModelSchema = z.strictObject({
 export const geminiModelSchema = z.strictObject({
   ...commonModelFields,
   backend: z.literal('gemini'),
-  baseURL: z.url({ message: 'must be a full URL such as https://generativelanguage.googleapis.com/v1beta' }).default('https://generativelanguage.googleapis.com/v1beta'),
+  baseURL: z.url({ protocol: /^https?$/, message: 'must be a full http:// or https:// URL such as https://generativelanguage.googleapis.com/v1beta' }).default('https://generativelanguage.googleapis.com/v1beta'),
   apiKeyEnv: envName.default('GEMINI_API_KEY'),
   /** Gemini's model name, e.g. gemini-2.5-flash; default: the id. */
   model: z.string().min(1).optional(),

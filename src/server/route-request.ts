@@ -105,6 +105,8 @@ export async function routeRequest(ctx: RequestContext, path: string, gateway: G
   }
 
   ctx.res.setHeader('x-request-id', ctx.id);
+  // No model answers these (lists, health, metrics, admin, the dashboard, 404s): say so.
+  ctx.res.setHeader('x-unbundle-model', 'none');
   if ((method === 'GET' || method === 'HEAD') && getRoutes.has(path)) {
     if (path === '/v1/models') sendJson(ctx.res, 200, modelsBody(models, gateway.routing, auth?.authenticate(ctx).allowed));
     else if (path === '/health') {

@@ -26,6 +26,7 @@ describe('unbundle CLI', () => {
     const port = await runCli(['serve', '--port', 'eighty']);
     assert.equal(port.code, 2);
     assert.match(port.stderr, /--port must be a whole number from 0 to 65535, got "eighty"/);
+    assert.match(port.stderr, /^unbundle serve: --port/, 'one prefix, not "unbundle: unbundle serve:"');
   });
 
   it('prints a command\'s usage with --help', async () => {

@@ -68,8 +68,16 @@ describe('serve: a failed start exits', { timeout: 90_000 }, () => {
   });
 
   it('--warm with a model that cannot load: exits with the load error', async () => {
-    const { code, stderr } = await serve('warm', `server: { port: 0, logLevel: silent }\nmodels:\n  - { id: broken, backend: llamacpp, path: ${JSON.stringify(adapter)} }\n`, ['--warm']);
+    const broken = path.join(dir, 'broken.gguf');
+    writeFileSync(broken, 'not a model at all');
+    const { code, stderr } = await serve('warm', `server: { port: 0, logLevel: silent }\nmodels:\n  - { id: broken, backend: llamacpp, path: ${JSON.stringify(broken)} }\n`, ['--warm']);
     assert.equal(code, 4, stderr);
-    assert.match(stderr, /adapter/i);
+    assert.match(stderr, /GGUF/);
+  });
+
+  it('an adapter given as a model: exit 3 at config validation, before anything loads', async () => {
+    const { code, stderr } = await serve('adapter', `server: { port: 0, logLevel: silent }\nmodels:\n  - { id: broken, backend: llamacpp, path: ${JSON.stringify(adapter)} }\n`);
+    assert.equal(code, 3, stderr);
+    assert.match(stderr, /is a LoRA adapter, not a model/);
   });
 });

@@ -8,6 +8,7 @@ import { loadPortfolioFile, portfolioFromObject } from '../../src/portfolio/load
 
 // The shared test models live beside the repository (CI lays ../shared next to the clone).
 const stories = path.resolve(import.meta.dirname, '../../../shared/models/stories260K.gguf');
+const adapter = path.resolve(import.meta.dirname, '../../../shared/models/stories260K-random-lora.gguf');
 
 function problemsOf(raw: unknown): string[] {
   try {
@@ -27,7 +28,10 @@ describe('portfolio config validation: the exact messages users get', () => {
     ['port as text', { server: { port: '80' } }, ['server.port: expected a number, got the text "80"']],
     ['port out of range', { server: { port: 70000 } }, ['server.port: must be at most 65535, got 70000']],
     ['misspelt section', { servr: {} }, ['servr: unknown key "servr" — did you mean "server"?']],
-    ['bad URL', { models: [{ id: 'a', backend: 'openai-compatible', baseURL: 'notaurl' }] }, ['models[0].baseURL: must be a full URL such as http://127.0.0.1:8000/v1 (or set provider: openai, mistral, ollama, …) (got the text "notaurl")']],
+    ['bad URL', { models: [{ id: 'a', backend: 'openai-compatible', baseURL: 'notaurl' }] }, ['models[0].baseURL: must be a full http:// or https:// URL such as http://127.0.0.1:8000/v1 (or set provider: openai, mistral, ollama, …) (got the text "notaurl")']],
+    ['URL of another scheme', { models: [{ id: 'a', backend: 'openai-compatible', baseURL: 'ftp://x/v1' }] }, ['models[0].baseURL: must be a full http:// or https:// URL such as http://127.0.0.1:8000/v1 (or set provider: openai, mistral, ollama, …) (got the text "ftp://x/v1")']],
+    ['unknown gpu', { models: [{ id: 'a', backend: 'llamacpp', path: stories, gpu: 'rocm' }] }, ['models[0].gpu: must be false (CPU only), auto (a GPU when one is found), cuda, vulkan or metal']],
+    ['context size typo', { models: [{ id: 'a', backend: 'llamacpp', path: stories, contextSize: 999999999 }] }, ['models[0].contextSize: must be at most 16777216, got 999999999']],
     ['secret in the file', { models: [{ id: 'a', backend: 'openai-compatible', baseURL: 'http://x/v1', apiKey: 'sk-123' }] }, ['models[0].apiKey: secrets never go in the config file — put the key in an environment variable and name it with apiKeyEnv (e.g. apiKeyEnv: OPENAI_API_KEY)']],
     ['secret in apiKeyEnv is not echoed', { models: [{ id: 'a', backend: 'openai-compatible', baseURL: 'http://x/v1', apiKeyEnv: 'sk-123' }] }, ['models[0].apiKeyEnv: must be the NAME of an environment variable (secrets never go in the config file itself)']],
     [
@@ -41,6 +45,8 @@ describe('portfolio config validation: the exact messages users get', () => {
     ],
     ['models not a list', { models: 'x' }, ['models: expected an array, got the text "x"']],
     ['missing model file', { models: [{ id: 'a', backend: 'llamacpp', path: '/nope.gguf' }] }, ["models[0].path: file not found: /nope.gguf — check the path (relative paths are resolved from the config file's folder)"]],
+    ['adapter given as the model', { models: [{ id: 'a', backend: 'llamacpp', path: adapter }] }, [`models[0].path: ${adapter} is a LoRA adapter, not a model — set path to its base model's .gguf and give this file as lora:`]],
+    ['model given as the adapter', { models: [{ id: 'a', backend: 'llamacpp', path: stories, lora: stories }] }, [`models[0].lora: ${stories} is a model, not a LoRA adapter — lora: takes an adapter .gguf made for the model in path`]],
     ['duplicate ids', { models: [{ id: 'a', backend: 'llamacpp', path: stories }, { id: 'a', backend: 'llamacpp', path: stories }] }, ['models[1].id: duplicate model id "a" (also models[0].id): give each model its own id']],
     ['id with a space', { models: [{ id: 'bad id', backend: 'llamacpp', path: stories }] }, ['models[0].id: must start with a letter or digit and use only letters, digits, ".", "_", ":", "/" and "-" (at most 128 characters) (got the text "bad id")']],
     ['zero parallel', { models: [{ id: 'a', backend: 'llamacpp', path: stories, parallel: 0 }] }, ['models[0].parallel: must be more than 0, got 0']],

@@ -254,6 +254,9 @@ describe('OpenAI-compatible HTTP surface (official openai client, scripted backe
       await response.arrayBuffer();
       const id = response.headers.get('x-request-id') ?? '';
       assert.match(id, /^[0-9a-f-]{36}$/, `${what} (${response.status}) carries x-request-id`);
+      // ...and x-unbundle-model: the model that answered, or none where no model did.
+      const expectedModel = ['chat', 'stream', 'completion', 'embeddings'].includes(what) ? 'alpha' : 'none';
+      assert.equal(response.headers.get('x-unbundle-model'), expectedModel, `${what} (${response.status}) carries x-unbundle-model`);
       seen.add(id);
     }
     assert.equal(seen.size, answers.length, 'each answer has its own id');

@@ -69,6 +69,8 @@ export class OpenAICompatibleBackend implements Backend {
   }
 
   state(): BackendState {
+    // Without its key every request fails: /health and `unbundle models` say so before the first one does.
+    if (this.missingKey !== undefined) return { ...this.client.state(), status: 'error', lastError: this.missingKey.message };
     return this.client.state();
   }
 

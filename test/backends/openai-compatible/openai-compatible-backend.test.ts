@@ -237,6 +237,10 @@ describe('OpenAICompatibleBackend against the fake upstream', () => {
 
   it('fails clearly, naming the variable and sending nothing, when apiKeyEnv is not set', async () => {
     const backend = backendFor({ baseURL: fake.url, apiKeyEnv: 'MISSING_KEY_VAR' }, {});
+    // Its state says so before any request (what /health, `unbundle models` and serve's start-up list show).
+    const state = backend.state();
+    assert.equal(state.status, 'error');
+    assert.match(state.lastError ?? '', /MISSING_KEY_VAR/);
     await assert.rejects(backend.generate(hello, signal()), (error: Error & { code?: string }) => {
       assert.equal(error.code, 'UNBUNDLE_E_UPSTREAM_AUTH');
       assert.match(error.message, /MISSING_KEY_VAR/);

@@ -207,6 +207,8 @@ for (const provider of ['anthropic', 'gemini'] as const) {
     test('a missing API key fails with its name and sends nothing', async () => {
       const config = portfolioFromObject({ models: [{ id: 'nokey', backend: provider, baseURL: fake.url }] }).models[0]!;
       const keyless = await createBackend(config, { env: {}, llamaRuntime: () => Promise.reject(new Error('not used')) });
+      assert.equal(keyless.state().status, 'error', 'its state says so before any request');
+      assert.match(keyless.state().lastError ?? '', new RegExp(setup.env));
       const before = fake.requests.length;
       const error = await failure(() => keyless.generate(request, never));
       assert.equal(error.code, 'UNBUNDLE_E_UPSTREAM_AUTH');
