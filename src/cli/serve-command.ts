@@ -38,11 +38,17 @@ Options:
     const { portfolio, source } = await resolvePortfolio({ configPath: values.config, env: io.env, cwd: io.cwd, stderr: io.stderr, download: true });
     const logger = createLogger(portfolio.server.logLevel);
     const models = await ModelRegistry.create(portfolio, io.env);
-    // Adapters promoted through the admin API stay promoted across restarts (docs/tune.md).
-    for (const record of await applyPromotions(models, PromotionBook.at(io.env, io.cwd))) {
-      io.stderr.write(`promotion re-applied: ${record.model} serves ${record.adapter ?? 'its base model'} (${PromotionBook.at(io.env, io.cwd).file})\n`);
+    let ledger: Awaited<ReturnType<typeof openServerLedger>>;
+    try {
+      // Adapters promoted through the admin API stay promoted across restarts (docs/tune.md).
+      for (const record of await applyPromotions(models, PromotionBook.at(io.env, io.cwd))) {
+        io.stderr.write(`promotion re-applied: ${record.model} serves ${record.adapter ?? 'its base model'} (${PromotionBook.at(io.env, io.cwd).file})\n`);
+      }
+      ledger = await openServerLedger(portfolio, { env: io.env, cwd: io.cwd, warn: (message) => logger.warn(message) });
+    } catch (error) {
+      await models.close().catch(() => undefined);
+      throw error;
     }
-    const ledger = await openServerLedger(portfolio, { env: io.env, cwd: io.cwd, warn: (message) => logger.warn(message) });
     // On a loopback bind without an admin key, a key is made for this run and printed (like a notebook
     // server's token), so the dashboard works right after `npm start` and is still never open without one.
     const host = values.host ?? portfolio.server.host;

@@ -138,9 +138,10 @@ export class Gateway {
 
   async listen(port = this.options.portfolio.server.port, host = this.options.portfolio.server.host): Promise<{ host: string; port: number; url: string }> {
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, host, port)));
+      const failed = (error: NodeJS.ErrnoException) => reject(listenError(error, host, port));
+      this.server.once('error', failed);
       this.server.listen(port, host, () => {
-        this.server.off('error', reject);
+        this.server.off('error', failed);
         resolve();
       });
     });

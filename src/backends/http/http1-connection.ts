@@ -48,6 +48,13 @@ const enum Phase {
   Closed,
 }
 
+/**
+ * How soon after the request went out a close still counts as the upstream closing an idle
+ * connection (the race is one round trip wide); later, the upstream may have been working on the
+ * request, and sending it again could run it twice.
+ */
+export const staleCloseWindowMs = 500;
+
 /** A reused connection that failed this way before one byte of the answer was the upstream closing it while idle. */
 function isStaleClose(error: Error): boolean {
   const code = (error as { code?: unknown }).code;
@@ -72,6 +79,8 @@ export class Connection implements ResponseSink {
   /** Bytes of the current request's answer received (head included) and of its body. */
   private received = 0;
   private bodyBytes = 0;
+  /** When the current request was written (pool clock). */
+  private sentAt = 0;
 
   constructor(
     private readonly pool: Http1Pool,
@@ -128,6 +137,7 @@ export class Connection implements ResponseSink {
     this.keepAlive = true;
     this.received = 0;
     this.bodyBytes = 0;
+    this.sentAt = this.pool.now();
     this.parser.reset();
     this.phase = Phase.Waiting;
     this.deadline = this.pool.now() + this.pool.options.firstByteTimeoutMs;
@@ -183,7 +193,7 @@ export class Connection implements ResponseSink {
   /** Closes the socket; the request on it, if any, fails with `error` (or a closed-pool error). */
   destroy(error?: Error): void {
     if (this.phase === Phase.Closed) return;
-    const unanswered = this.phase === Phase.Waiting && this.received === 0;
+    const unanswered = this.phase === Phase.Waiting && this.received === 0 && this.pool.now() - this.sentAt <= staleCloseWindowMs;
     this.phase = Phase.Closed;
     this.deadline = 0;
     this.settleConnectWait();
@@ -192,10 +202,12 @@ export class Connection implements ResponseSink {
     this.socket.destroy();
     if (exchange !== undefined && error !== undefined && unanswered && this.answered > 0 && !exchange.resent && isStaleClose(error)) {
       // The upstream closed this idle connection as the request went out: send it again (http1-pool.ts).
+      // Resent before this connection leaves the pool, so the slot it frees goes to this request
+      // (now first in line) and not to the next queued one.
       exchange.resent = true;
       exchange.connection = undefined;
-      this.pool.forget(this);
       this.pool.resend(exchange);
+      this.pool.forget(this);
       return;
     }
     if (exchange !== undefined) exchange.fail(error ?? new Http1Error('HTTP1_POOL_CLOSED', 'the connection pool is closed'));
@@ -211,8 +223,10 @@ export class Connection implements ResponseSink {
     this.keepAlive = head.keepAlive;
     this.keepAliveHintMs = head.keepAliveHintMs;
     if (this.exchange === undefined) return;
-    if (head.contentEncoding !== undefined && head.contentEncoding.trim().toLowerCase() !== 'identity') {
-      this.destroy(new Http1Error('HTTP1_UNSUPPORTED_ENCODING', `the answer is compressed (Content-Encoding: ${head.contentEncoding.slice(0, 40)}) although the request asked for Accept-Encoding: identity`));
+    // Only answers we decode are refused: an error page's status still counts (its text is only quoted).
+    const coding = head.contentEncoding?.trim().toLowerCase();
+    if (coding !== undefined && coding !== '' && coding !== 'identity' && head.status < 300) {
+      this.destroy(new Http1Error('HTTP1_UNSUPPORTED_ENCODING', `the answer is compressed (Content-Encoding: ${coding.slice(0, 40)}) although the request asked for Accept-Encoding: identity`));
       return;
     }
     if (head.contentLength !== undefined && head.contentLength > this.pool.maxResponseBytes) {

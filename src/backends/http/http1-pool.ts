@@ -67,9 +67,10 @@ export interface Http1PoolOptions {
  * identity`; a compressed answer fails with HTTP1_UNSUPPORTED_ENCODING) and HTTP/2.
  *
  * A request whose reused keep-alive connection closes (or resets) before one byte of its answer
- * arrived is sent once more, at once, ahead of the queue: that is the race of an upstream closing
- * an idle connection just as a request goes out on it, and the request was not read. Any later
- * failure is the request's own and goes to its handler (the executor's retry policy decides).
+ * arrived, within staleCloseWindowMs of being written, is sent once more, at once, ahead of the
+ * queue: that is the race of an upstream closing an idle connection just as a request goes out on
+ * it, and the request was not read. Any later failure is the request's own and goes to its handler
+ * (the executor's retry policy decides).
  */
 export class Http1Pool implements RequestDispatcher {
   readonly host: string;

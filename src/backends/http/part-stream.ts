@@ -34,6 +34,9 @@ export interface PartStreamOwner {
   noteError(error: UnbundleError): void;
 }
 
+/** After a stream's end marker, how long the body's own end may take before the connection is dropped. */
+export const markerGraceMs = 1_000;
+
 /** Parts read ahead of the consumer before the upstream socket is paused (TCP then slows the upstream). */
 const highWater = 256;
 const done: IteratorResult<StreamPart> = Object.freeze({ done: true, value: undefined });
@@ -226,15 +229,19 @@ export class PartStream implements RequestHandler, AsyncIterableIterator<StreamP
   /**
    * The stream's end marker arrived: its closing parts go out now, without waiting for the body's
    * end (an upstream that keeps the body open after `[DONE]` must not turn a complete answer into a
-   * timeout). What follows the marker is not read. When the body's end does not come with this read
-   * (the rest of the chunk is parsed before immediates run), the request is dropped, and its
-   * connection with it.
+   * timeout). What follows the marker is not read.
    */
   private endAtMarker(reader: StreamReader): void {
     this.pushAll(reader.finish());
     this.end();
+    // Usually the body's end came with the marker (the rest of this read is parsed before
+    // immediates run). If not, it gets a grace period, so an upstream that ends its body in a later
+    // write keeps its connection for reuse; only one that leaves it open loses it.
     setImmediate(() => {
-      if (!this.exchangeOver) this.abortRequest?.(new Error('the stream was complete at its end marker; the rest of the body is not read'));
+      if (this.exchangeOver) return;
+      setTimeout(() => {
+        if (!this.exchangeOver) this.abortRequest?.(new Error('the stream was complete at its end marker; the rest of the body is not read'));
+      }, markerGraceMs).unref();
     });
   }
 

@@ -89,7 +89,10 @@ export function readToolAnswer(output: string, finishReason: FinishReason): { te
 /** The text of a JSON string literal cut short: up to its closing quote or its last whole character (a cut escape is dropped). */
 function jsonStringPrefix(body: string): string {
   const whole = /^(?:[^"\\]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*/.exec(body)![0];
-  return JSON.parse(`"${whole}"`) as string;
+  const text = JSON.parse(`"${whole}"`) as string;
+  // A cut between the two halves of an escaped surrogate pair leaves half a character: drop it.
+  const last = text.charCodeAt(text.length - 1);
+  return last >= 0xd800 && last <= 0xdbff ? text.slice(0, -1) : text;
 }
 
 function newCallId(): string {

@@ -70,8 +70,9 @@ export class OpenAICompatibleBackend implements Backend {
 
   state(): BackendState {
     // Without its key every request fails: /health and `unbundle models` say so before the first one does.
-    if (this.missingKey !== undefined) return { ...this.client.state(), status: 'error', lastError: this.missingKey.message };
-    return this.client.state();
+    const state = this.client.state();
+    if (this.missingKey !== undefined && state.status !== 'unloaded') return { ...state, status: 'error', lastError: this.missingKey.message };
+    return state;
   }
 
   /** The server drains requests before closing backends; anything still running here is cut. */

@@ -141,7 +141,7 @@ export function errorFromTransport(modelId: string, error: unknown, phase: Trans
   if (code === 'HTTP1_LENGTH_MISMATCH') {
     return new UnbundleError('UNBUNDLE_E_UPSTREAM_MALFORMED', `Model "${modelId}": the upstream's answer was shorter than its Content-Length (${reason}).`, { cause: error });
   }
-  if (code === 'HTTP1_RESPONSE_TOO_LARGE' || (error instanceof RangeError && phase === 'body')) {
+  if (code === 'HTTP1_RESPONSE_TOO_LARGE' || (error instanceof RangeError && phase === 'body' && /string longer|string length|buffer allocation/i.test(error.message))) {
     // Another try would fetch (and buffer) the same answer again: not retried on this model.
     return new UnbundleError('UNBUNDLE_E_UPSTREAM_MALFORMED', `Model "${modelId}": the upstream's answer is too large (${reason}). Raise the model's maxResponseBytes if such answers are expected.`, { cause: error, retryable: false });
   }

@@ -27,7 +27,7 @@ export function parseCompletionBody(body: unknown): ParsedCompletionBody {
   if (body.echo === true) throw new UnbundleError('UNBUNDLE_E_UNSUPPORTED', 'echo=true is not supported.', { param: 'echo' });
   // Tools belong to chat: on a legacy completion they would be dropped (local) or sent to a server that ignores them.
   for (const field of ['tools', 'tool_choice', 'functions', 'function_call'] as const) {
-    if (body[field] !== undefined) throw new UnbundleError('UNBUNDLE_E_UNSUPPORTED', `'${field}' is not supported on /v1/completions; send tools to /v1/chat/completions.`, { param: field });
+    if (body[field] !== undefined && body[field] !== null) throw new UnbundleError('UNBUNDLE_E_UNSUPPORTED', `'${field}' is not supported on /v1/completions; send tools to /v1/chat/completions.`, { param: field });
   }
   const request: CompletionRequest = { kind: 'completion', prompt };
   const maxTokens = optionalInt(body, 'max_tokens', 1);

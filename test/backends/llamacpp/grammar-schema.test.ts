@@ -32,3 +32,17 @@ test('a list of types becomes a oneOf of each type, keeping the other keywords; 
   assert.deepEqual(grammarSchema({ type: ['integer'] }), { type: 'integer' });
   assert.equal(grammarSchema('x'), 'x');
 });
+
+test('keywords beside anyOf go into each alternative (node-llama-cpp reads oneOf before them), merging properties and required', () => {
+  const schema = { type: 'object', properties: { a: { type: 'string' }, b: { type: 'integer' } }, required: ['a'], anyOf: [{ required: ['b'] }, { properties: { c: { type: 'boolean' } } }] };
+  assert.deepEqual(grammarSchema(schema), {
+    oneOf: [
+      { type: 'object', properties: { a: { type: 'string' }, b: { type: 'integer' } }, required: ['a', 'b'] },
+      { type: 'object', properties: { a: { type: 'string' }, b: { type: 'integer' }, c: { type: 'boolean' } }, required: ['a'] },
+    ],
+  });
+  // A type list on an object keeps its properties on the object alternative.
+  assert.deepEqual(grammarSchema({ type: ['object', 'null'], properties: { x: { type: 'string' } } }), {
+    oneOf: [{ properties: { x: { type: 'string' } }, type: 'object' }, { properties: { x: { type: 'string' } }, type: 'null' }],
+  });
+});

@@ -143,6 +143,7 @@ describe('tool grammar and answer reading (no model)', () => {
     assert.deepEqual(readToolAnswer('{"answer":"Hel', 'length'), { text: 'Hel', toolCalls: [], finishReason: 'length' });
     assert.deepEqual(readToolAnswer('{ "answer": "It\'s a \\"spec\\u00e9\\', 'length'), { text: 'It\'s a "specé', toolCalls: [], finishReason: 'length' });
     assert.deepEqual(readToolAnswer('{ "answer"', 'length'), { text: '', toolCalls: [], finishReason: 'length' });
+    assert.deepEqual(readToolAnswer('{"answer":"ok \\uD83D', 'length'), { text: 'ok ', toolCalls: [], finishReason: 'length' }, 'no half of a surrogate pair');
     assert.deepEqual(readToolAnswer('{ "na', 'length'), { text: '', toolCalls: [], finishReason: 'length' });
   });
 });

@@ -12,6 +12,7 @@ import { backendFor, collect, signal } from './helpers.ts';
  */
 interface Seen {
   head: string;
+  body: string;
   onConnection: number;
   overall: number;
 }
@@ -37,8 +38,9 @@ async function upstream(answer: Answer): Promise<string> {
         const head = buffer.subarray(0, end).toString('latin1');
         const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
         if (buffer.length < end + 4 + length) return;
+        const body = buffer.subarray(end + 4, end + 4 + length).toString('utf8');
         buffer = buffer.subarray(end + 4 + length);
-        const seen = { head, onConnection: onConnection++, overall: overall++ };
+        const seen = { head, body, onConnection: onConnection++, overall: overall++ };
         requests.push(seen);
         answer(socket, seen);
       }
@@ -108,7 +110,35 @@ test('a stale close is resent only once: a second close unanswered on a new conn
   await backend.close();
 });
 
-test('we ask for identity encoding; a compressed answer anyway is a clear error that is not retried', async () => {
+test('the resent request goes first: it is not put behind requests queued meanwhile', async () => {
+  const baseURL = await upstream((socket, seen) => {
+    if (seen.onConnection === 1) socket.destroy();
+    else socket.write(json(completion));
+  });
+  const backend = backendFor({ baseURL, connections: 1 });
+  await backend.generate(hello, signal());
+  const say = (content: string): ChatRequest => ({ kind: 'chat', messages: [{ role: 'user', content }] });
+  await Promise.all([backend.generate(say('second'), signal()), backend.generate(say('third'), signal())]);
+  const order = requests.map((seen) => (/"content":"(\w+)"/.exec(seen.body) ?? [])[1]);
+  // "second" is resent on a new connection before "third" goes out (each connection closes its
+  // second request unanswered, so "third" is resent too, on the next one).
+  assert.deepEqual(order, ['hi', 'second', 'second', 'third', 'third']);
+  await backend.close();
+});
+
+test('a close long after the request went out is a failure of that request, not a stale connection: not sent again', async () => {
+  const baseURL = await upstream((socket, seen) => {
+    if (seen.onConnection === 0) socket.write(json(completion));
+    else setTimeout(() => socket.destroy(), 800);
+  });
+  const backend = backendFor({ baseURL });
+  await backend.generate(hello, signal());
+  await assert.rejects(backend.generate(hello, signal()), (error: UnbundleError) => error.code === 'UNBUNDLE_E_UPSTREAM_CONNECT');
+  assert.equal(requests.length, 2, 'the upstream may have been working on it: it is not run twice');
+  await backend.close();
+});
+
+test('we ask for identity encoding; a compressed answer anyway is a clear error that is not retried (an error page keeps its status)', async () => {
   const baseURL = await upstream((socket) => {
     const body = gzipSync(completion);
     socket.write(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\ncontent-length: ${body.length}\r\n\r\n`), body]));
@@ -125,6 +155,14 @@ test('we ask for identity encoding; a compressed answer anyway is a clear error 
   }
   assert.match(requests[0]!.head, /\r\naccept-encoding: identity\r\n/);
   await backend.close();
+  // An error page is only quoted: compressed or not, its status decides (a 503 stays retryable).
+  const errorURL = await upstream((socket) => {
+    const body = gzipSync('{"error":{"message":"overloaded"}}');
+    socket.write(Buffer.concat([Buffer.from(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\ncontent-length: ${body.length}\r\n\r\n`), body]));
+  });
+  const failing = backendFor({ baseURL: errorURL });
+  await assert.rejects(failing.generate(hello, signal()), (error: UnbundleError) => error.code === 'UNBUNDLE_E_UPSTREAM_SERVER' && error.retryable);
+  await failing.close();
 });
 
 test('interim 1xx answers do not hold off the first-byte timeout', { timeout: 10_000 }, async () => {
