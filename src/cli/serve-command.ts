@@ -3,6 +3,7 @@ import { openServerLedger } from '../ledger/open-server-ledger.ts';
 import { createLogger } from '../logger.ts';
 import { ModelRegistry } from '../portfolio/model-registry.ts';
 import { resolvePortfolio } from '../portfolio/resolve-portfolio.ts';
+import { ConfigError } from '../portfolio/config-error.ts';
 import { applyPromotions, PromotionBook } from '../tune/registry/promote-adapter.ts';
 import { dashboardOptionsFromEnv } from '../server/admin/dashboard-options.ts';
 import { Gateway } from '../server/gateway.ts';
@@ -36,6 +37,10 @@ Options:
     });
     const port = intFlag('serve', 'port', values.port, 0, 65535);
     const { portfolio, source } = await resolvePortfolio({ configPath: values.config, env: io.env, cwd: io.cwd, stderr: io.stderr, download: true });
+    // Other commands may read a config without models (a policy for `scan`); a gateway needs one.
+    if (portfolio.models.length === 0) {
+      throw new ConfigError(source, ['models: the portfolio lists no models, so the gateway would answer every request with 404 — add at least one (a llamacpp .gguf file, or an openai-compatible server), or start without --config to serve the .gguf files in ./models']);
+    }
     const logger = createLogger(portfolio.server.logLevel);
     const models = await ModelRegistry.create(portfolio, io.env);
     let ledger: Awaited<ReturnType<typeof openServerLedger>>;

@@ -49,6 +49,17 @@ describe('unbundle CLI', () => {
     assert.deepEqual((JSON.parse(json.stdout) as Array<{ id: string }>).map((m) => m.id), ['stories', 'upstream']);
   });
 
+  it('serve exits 3 on a portfolio with no models, saying what to add', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'unbundle-cli-'));
+    for (const [name, text] of [['empty.yaml', ''], ['none.yaml', 'models: []\n'], ['server-only.yaml', 'server: { port: 0 }\n']]) {
+      const file = path.join(dir, name!);
+      writeFileSync(file, text!);
+      const { code, stderr } = await runCli(['serve', '--config', file], { env: { ...process.env, UNBUNDLE_DATA_DIR: path.join(dir, 'data') } });
+      assert.equal(code, 3, `${name}: ${stderr}`);
+      assert.match(stderr, /models: the portfolio lists no models/);
+    }
+  });
+
   it('exits 3 with the config path and the fix on a bad config', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'unbundle-cli-'));
     const file = path.join(dir, 'portfolio.yaml');
