@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AccessControl } from '../access/access-control.ts';
 import { ConfigError } from '../portfolio/config-error.ts';
@@ -121,6 +121,13 @@ export class Gateway {
       keepAliveTimeout,
     }, handle);
     this.server.on('clientError', answerClientError);
+    // Expect: 100-continue (handed to node's server by the fast path): a body declared over the limit
+    // is refused before the client sends it, and the connection closes (the body may follow anyway).
+    this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      if (Number(req.headers['content-length']) > config.bodyLimit) res.setHeader('connection', 'close');
+      else res.writeContinue();
+      handle(req, res);
+    });
     // Same limits on the fast path; what it does not take, node's server above answers.
     this.http1 = config.fastHttp
       ? new Http1Server(this.server, handle, {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import type { GenerateRequest } from '../../src/backends/types.ts';
@@ -137,6 +138,26 @@ describe('OpenAI-compatible HTTP surface (official openai client, scripted backe
     const tooLarge = await fetch(`${started.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
     assert.equal(tooLarge.status, 413);
     assert.match(((await tooLarge.json()) as { error: { message: string } }).error.message, /over this server's limit of 65536 bytes.*server\.bodyLimit/);
+  });
+
+  it('answers Expect: 100-continue with 413 and no 100 when the declared body is over the limit, and with 100 otherwise', async () => {
+    const { port } = new URL(started.url);
+    const exchange = (length: number, body?: string) => new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1');
+      let seen = '';
+      socket.on('data', (chunk) => {
+        seen += String(chunk);
+        if (body !== undefined && seen.startsWith('HTTP/1.1 100 Continue\r\n\r\n') && !socket.writableEnded) socket.end(body);
+      });
+      socket.on('end', () => resolve(seen));
+      socket.on('error', reject);
+      socket.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nexpect: 100-continue\r\ncontent-length: ${length}\r\nconnection: close\r\n\r\n`);
+    });
+    const refused = await exchange(1_000_000);
+    assert.match(refused, /^HTTP\/1\.1 413 /, 'the 413 is the first answer: no 100 Continue invites the body');
+    const chat = JSON.stringify({ model: 'alpha', messages: [{ role: 'user', content: 'Hi' }] });
+    const accepted = await exchange(Buffer.byteLength(chat), chat);
+    assert.match(accepted, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
   });
 
   it('maps a full local queue to 429 with Retry-After', async () => {
