@@ -86,6 +86,11 @@ export function isUnbundleError(value: unknown): value is UnbundleError {
   return value instanceof UnbundleError;
 }
 
+/** The server's own shutdown error when `value` is it (an abort reason or a failure): 503, retryable, passed on as it is rather than turned into a cancellation. */
+export function shutdownError(value: unknown): UnbundleError | undefined {
+  return value instanceof UnbundleError && value.code === 'UNBUNDLE_E_SHUTTING_DOWN' ? value : undefined;
+}
+
 /** Wraps anything thrown into an UnbundleError without losing the original as `cause`. */
 export function toUnbundleError(value: unknown): UnbundleError {
   if (value instanceof UnbundleError) return value;

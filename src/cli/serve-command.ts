@@ -43,27 +43,22 @@ Options:
     }
     const logger = createLogger(portfolio.server.logLevel);
     const models = await ModelRegistry.create(portfolio, io.env);
-    let ledger: Awaited<ReturnType<typeof openServerLedger>>;
-    try {
-      // Adapters promoted through the admin API stay promoted across restarts (docs/tune.md).
-      for (const record of await applyPromotions(models, PromotionBook.at(io.env, io.cwd))) {
-        io.stderr.write(`promotion re-applied: ${record.model} serves ${record.adapter ?? 'its base model'} (${PromotionBook.at(io.env, io.cwd).file})\n`);
-      }
-      ledger = await openServerLedger(portfolio, { env: io.env, cwd: io.cwd, warn: (message) => logger.warn(message) });
-    } catch (error) {
-      await models.close().catch(() => undefined);
-      throw error;
-    }
     // On a loopback bind without an admin key, a key is made for this run and printed (like a notebook
     // server's token), so the dashboard works right after `npm start` and is still never open without one.
     const host = values.host ?? portfolio.server.host;
     const keyEnv = portfolio.auth.adminKeyEnv;
     const oneRunKey = !io.env[keyEnv] && loopbackHosts.has(host) ? randomBytes(24).toString('base64url') : undefined;
     const env = oneRunKey ? { ...io.env, [keyEnv]: oneRunKey } : io.env;
-    const dashboard = dashboardOptionsFromEnv(env, io.cwd);
+    let ledger: Awaited<ReturnType<typeof openServerLedger>> | undefined;
     let gateway: Gateway | undefined;
     let address: Awaited<ReturnType<Gateway['listen']>>;
     try {
+      // Adapters promoted through the admin API stay promoted across restarts (docs/tune.md).
+      for (const record of await applyPromotions(models, PromotionBook.at(io.env, io.cwd))) {
+        io.stderr.write(`promotion re-applied: ${record.model} serves ${record.adapter ?? 'its base model'} (${PromotionBook.at(io.env, io.cwd).file})\n`);
+      }
+      ledger = await openServerLedger(portfolio, { env: io.env, cwd: io.cwd, warn: (message) => logger.warn(message) });
+      const dashboard = dashboardOptionsFromEnv(env, io.cwd);
       gateway = new Gateway({ portfolio, models, logger, ledger, env, cwd: io.cwd, dashboard });
       if (values.warm) await models.warmAll();
       address = await gateway.listen(port ?? portfolio.server.port, host);

@@ -1,5 +1,5 @@
 import type { Backend } from '../backends/backend.ts';
-import { UnbundleError, toUnbundleError } from '../errors.ts';
+import { shutdownError, UnbundleError, toUnbundleError } from '../errors.ts';
 import type { Plan } from '../router/plan.ts';
 import { backoffDelay } from './backoff.ts';
 import { LightAbortController } from '../util/light-abort-controller.ts';
@@ -135,9 +135,9 @@ function countsAgainstBackend(error: UnbundleError): boolean {
 function requestEnded(ctx: ChainContext, cause: unknown): UnbundleError {
   if (ctx.timedOut()) return new UnbundleError('UNBUNDLE_E_UPSTREAM_TIMEOUT', `The request did not finish within ${ctx.timeoutMs} ms.`, { cause });
   // The server cut it at the end of its shutdown grace period: 503, retryable (not the client's 499).
-  const reason: unknown = ctx.signal.reason;
-  if (reason instanceof UnbundleError && reason.code === 'UNBUNDLE_E_SHUTTING_DOWN') return reason;
-  if (cause instanceof UnbundleError && (cause.code === 'UNBUNDLE_E_CANCELLED' || cause.code === 'UNBUNDLE_E_SHUTTING_DOWN')) return cause;
+  const shutdown = shutdownError(ctx.signal.reason) ?? shutdownError(cause);
+  if (shutdown !== undefined) return shutdown;
+  if (cause instanceof UnbundleError && cause.code === 'UNBUNDLE_E_CANCELLED') return cause;
   return new UnbundleError('UNBUNDLE_E_CANCELLED', 'The request was cancelled.', { cause });
 }
 

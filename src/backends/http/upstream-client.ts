@@ -23,6 +23,8 @@ export interface UpstreamClientOptions {
   /** Largest answer read (default 128 MiB): past it the request fails, not retried. */
   maxResponseBytes?: number;
   mapStatus: StatusMapper;
+  /** The error every request fails with because the API key's variable is not set: state() reports it. */
+  missingKey?: UnbundleError | undefined;
 }
 
 /** Enough of an error page to quote it; the rest is dropped with the connection. */
@@ -107,8 +109,11 @@ export class UpstreamClient implements PartStreamOwner {
 
 
   state(): BackendState {
-    const state: BackendState = { status: this.closed ? 'unloaded' : this.connectFailed ? 'error' : 'ready', active: this.active, queued: 0 };
-    if (this.lastError !== undefined) state.lastError = this.lastError;
+    // Without its API key every request fails: /health and `unbundle models` say so before the first one does.
+    const missing = this.closed ? undefined : this.options.missingKey;
+    const state: BackendState = { status: this.closed ? 'unloaded' : missing !== undefined || this.connectFailed ? 'error' : 'ready', active: this.active, queued: 0 };
+    const lastError = missing?.message ?? this.lastError;
+    if (lastError !== undefined) state.lastError = lastError;
     return state;
   }
 
@@ -208,6 +213,7 @@ export function upstreamClientFor(
     idleTimeoutMs: config.idleTimeoutMs,
     ...(config.maxResponseBytes === undefined ? {} : { maxResponseBytes: config.maxResponseBytes }),
     mapStatus: mapStatus(key),
+    missingKey: missing,
   });
   return { client, missing };
 }

@@ -1,4 +1,4 @@
-import { UnbundleError } from '../../errors.ts';
+import { shutdownError, UnbundleError } from '../../errors.ts';
 
 interface Waiter<T> {
   resolve: (slot: T) => void;
@@ -91,7 +91,5 @@ export class SlotPool<T> {
 }
 
 export function cancelled(signal: AbortSignal): UnbundleError {
-  // The server's shutdown cut the request: its own error (503, retryable) goes on.
-  if (signal.reason instanceof UnbundleError && signal.reason.code === 'UNBUNDLE_E_SHUTTING_DOWN') return signal.reason;
-  return new UnbundleError('UNBUNDLE_E_CANCELLED', 'The request was cancelled before it finished.', { cause: signal.reason });
+  return shutdownError(signal.reason) ?? new UnbundleError('UNBUNDLE_E_CANCELLED', 'The request was cancelled before it finished.', { cause: signal.reason });
 }

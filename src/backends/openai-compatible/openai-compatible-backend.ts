@@ -69,10 +69,7 @@ export class OpenAICompatibleBackend implements Backend {
   }
 
   state(): BackendState {
-    // Without its key every request fails: /health and `unbundle models` say so before the first one does.
-    const state = this.client.state();
-    if (this.missingKey !== undefined && state.status !== 'unloaded') return { ...state, status: 'error', lastError: this.missingKey.message };
-    return state;
+    return this.client.state();
   }
 
   /** The server drains requests before closing backends; anything still running here is cut. */
